@@ -1,0 +1,471 @@
+//! Configuration (DESIGN §6): constructor values first, then environment
+//! variables, then defaults. Every error names the setting it is about and
+//! never echoes a secret.
+
+use std::time::Duration;
+
+/// A bad setting, found at construction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The option or environment variable at fault.
+    pub setting: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(setting: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError {
+            setting: setting.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "passgate config: {}: {}", self.setting, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// An option value as a host language hands it over.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptionValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Str(String),
+}
+
+/// Options as given to a constructor; `None` means "not given".
+#[derive(Clone, Default)]
+pub struct Options {
+    pub app_key: Option<String>,
+    pub app_secret: Option<String>,
+    pub environment: Option<String>,
+    pub api_base: Option<String>,
+    pub backup_api_base: Option<String>,
+    pub replay_store: Option<String>,
+    pub timeout_ms: Option<u64>,
+    pub max_token_age_s: Option<u64>,
+    pub clock_skew_s: Option<u64>,
+    pub mode: Option<String>,
+    pub allow_client_only: Option<bool>,
+    pub allow_degraded: Option<bool>,
+    pub fail_open_on_store_error: Option<bool>,
+    pub ca_file: Option<String>,
+    pub max_entries: Option<u64>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("app_key", &self.app_key)
+            .field("app_secret", &self.app_secret.as_ref().map(|_| "[redacted]"))
+            .field("environment", &self.environment)
+            .field("api_base", &self.api_base)
+            .field("replay_store", &self.replay_store)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Option names accepted by `Options::set`, as in DESIGN §6/§8.
+pub const OPTION_NAMES: [&str; 15] = [
+    "app_key",
+    "app_secret",
+    "environment",
+    "api_base",
+    "backup_api_base",
+    "replay_store",
+    "timeout_ms",
+    "max_token_age_s",
+    "clock_skew_s",
+    "mode",
+    "allow_client_only",
+    "allow_degraded",
+    "fail_open_on_store_error",
+    "ca_file",
+    "max_entries",
+];
+
+fn want_str(name: &str, value: OptionValue) -> Result<Option<String>, ConfigError> {
+    match value {
+        OptionValue::Null => Ok(None),
+        OptionValue::Str(s) => Ok(Some(s)),
+        _ => Err(ConfigError::new(name, "must be a string")),
+    }
+}
+
+fn want_uint(name: &str, value: OptionValue) -> Result<Option<u64>, ConfigError> {
+    match value {
+        OptionValue::Null => Ok(None),
+        OptionValue::Int(i) => u64::try_from(i)
+            .map(Some)
+            .map_err(|_| ConfigError::new(name, "must not be negative")),
+        OptionValue::Str(s) => parse_uint(name, &s).map(Some),
+        OptionValue::Bool(_) => Err(ConfigError::new(name, "must be a whole number")),
+    }
+}
+
+fn want_bool(name: &str, value: OptionValue) -> Result<Option<bool>, ConfigError> {
+    match value {
+        OptionValue::Null => Ok(None),
+        OptionValue::Bool(b) => Ok(Some(b)),
+        OptionValue::Str(s) => parse_bool(name, &s).map(Some),
+        OptionValue::Int(_) => Err(ConfigError::new(name, "must be true or false")),
+    }
+}
+
+fn parse_uint(name: &str, text: &str) -> Result<u64, ConfigError> {
+    text.trim()
+        .parse::<u64>()
+        .map_err(|_| ConfigError::new(name, format!("must be a whole number, got {text:?}")))
+}
+
+fn parse_bool(name: &str, text: &str) -> Result<bool, ConfigError> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err(ConfigError::new(name, "must be true or false")),
+    }
+}
+
+impl Options {
+    /// Set one option by its DESIGN name; bindings feed host dicts through
+    /// this so that unknown names and wrong types fail the same everywhere.
+    pub fn set(&mut self, name: &str, value: OptionValue) -> Result<(), ConfigError> {
+        match name {
+            "app_key" => self.app_key = want_str(name, value)?,
+            "app_secret" => self.app_secret = want_str(name, value)?,
+            "environment" => self.environment = want_str(name, value)?,
+            "api_base" => self.api_base = want_str(name, value)?,
+            "backup_api_base" => self.backup_api_base = want_str(name, value)?,
+            "replay_store" => self.replay_store = want_str(name, value)?,
+            "timeout_ms" => self.timeout_ms = want_uint(name, value)?,
+            "max_token_age_s" => self.max_token_age_s = want_uint(name, value)?,
+            "clock_skew_s" => self.clock_skew_s = want_uint(name, value)?,
+            "mode" => self.mode = want_str(name, value)?,
+            "allow_client_only" => self.allow_client_only = want_bool(name, value)?,
+            "allow_degraded" => self.allow_degraded = want_bool(name, value)?,
+            "fail_open_on_store_error" => {
+                self.fail_open_on_store_error = want_bool(name, value)?
+            }
+            "ca_file" => self.ca_file = want_str(name, value)?,
+            "max_entries" => self.max_entries = want_uint(name, value)?,
+            other => {
+                return Err(ConfigError::new(
+                    other,
+                    format!("unknown option; known options: {}", OPTION_NAMES.join(", ")),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// Fill every option not given from the environment (`lookup` is
+    /// `std::env::var` in production, a map in tests).
+    pub fn with_env(mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        fn fill<T>(
+            slot: &mut Option<T>,
+            var: &str,
+            lookup: &impl Fn(&str) -> Option<String>,
+            parse: impl Fn(&str, &str) -> Result<T, ConfigError>,
+        ) -> Result<(), ConfigError> {
+            if slot.is_none() {
+                if let Some(text) = lookup(var).filter(|t| !t.is_empty()) {
+                    *slot = Some(parse(var, &text)?);
+                }
+            }
+            Ok(())
+        }
+        let text = |_: &str, t: &str| Ok(t.to_string());
+        fill(&mut self.app_key, "CAPTCHALA_APP_KEY", &lookup, text)?;
+        fill(&mut self.app_secret, "CAPTCHALA_APP_SECRET", &lookup, text)?;
+        fill(&mut self.environment, "PASSGATE_ENVIRONMENT", &lookup, text)?;
+        fill(&mut self.api_base, "PASSGATE_API_BASE", &lookup, text)?;
+        fill(&mut self.backup_api_base, "PASSGATE_BACKUP_API_BASE", &lookup, text)?;
+        fill(&mut self.replay_store, "PASSGATE_REPLAY_STORE", &lookup, text)?;
+        fill(&mut self.timeout_ms, "PASSGATE_TIMEOUT_MS", &lookup, parse_uint)?;
+        fill(&mut self.max_token_age_s, "PASSGATE_MAX_TOKEN_AGE_S", &lookup, parse_uint)?;
+        fill(&mut self.clock_skew_s, "PASSGATE_CLOCK_SKEW_S", &lookup, parse_uint)?;
+        fill(&mut self.mode, "PASSGATE_MODE", &lookup, text)?;
+        fill(&mut self.ca_file, "PASSGATE_CA_FILE", &lookup, text)?;
+        fill(&mut self.max_entries, "PASSGATE_MAX_ENTRIES", &lookup, parse_uint)?;
+        Ok(self)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Talk to the provider.
+    Live,
+    /// No network: `pt_test_<code>` tokens produce that outcome.
+    Test,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreSpec {
+    Memory { max_entries: usize },
+    None,
+}
+
+impl StoreSpec {
+    pub fn label(&self) -> &'static str {
+        match self {
+            StoreSpec::Memory { .. } => "memory",
+            StoreSpec::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub allow_client_only: bool,
+    pub allow_degraded: bool,
+    pub fail_open_on_store_error: bool,
+}
+
+/// A resolved, checked configuration.
+#[derive(Clone)]
+pub struct Config {
+    pub app_key: String,
+    pub(crate) app_secret: String,
+    pub environment: String,
+    pub api_base: String,
+    pub backup_api_base: String,
+    pub store: StoreSpec,
+    pub timeout: Duration,
+    pub max_token_age: Duration,
+    pub clock_skew: Duration,
+    pub mode: Mode,
+    pub policy: Policy,
+    /// PEM text of the extra trusted CA, read at construction.
+    pub extra_ca_pem: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("app_key", &self.app_key)
+            .field("app_secret", &"[redacted]")
+            .field("environment", &self.environment)
+            .field("api_base", &self.api_base)
+            .field("backup_api_base", &self.backup_api_base)
+            .field("store", &self.store)
+            .field("timeout", &self.timeout)
+            .field("mode", &self.mode)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+pub const DEFAULT_API_BASE: &str = "https://apiv1.captcha.la";
+pub const DEFAULT_BACKUP_API_BASE: &str = "https://fallbackapiv1.captchala.com";
+/// HMAC key for fingerprints in test mode when no secret is configured.
+const TEST_MODE_SECRET: &str = "passgate-test-mode";
+
+fn check_base_url(setting: &str, text: &str) -> Result<String, ConfigError> {
+    let url = reqwest::Url::parse(text.trim())
+        .map_err(|e| ConfigError::new(setting, format!("not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ConfigError::new(setting, "must be an http:// or https:// URL with a host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::new(setting, "must not have a query or fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+fn check_credential(setting: &str, value: Option<String>) -> Result<String, ConfigError> {
+    let value = value.ok_or_else(|| ConfigError::new(setting, "is required"))?;
+    if value.trim().is_empty() {
+        return Err(ConfigError::new(setting, "must not be empty"));
+    }
+    if !value.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Err(ConfigError::new(setting, "must be printable ASCII without spaces"));
+    }
+    Ok(value)
+}
+
+impl Config {
+    /// Options given by the caller, then the process environment.
+    pub fn from_options(options: Options) -> Result<Config, ConfigError> {
+        Config::resolve(options.with_env(|name| std::env::var(name).ok())?)
+    }
+
+    /// Check options that are already complete (no environment lookup).
+    pub fn resolve(options: Options) -> Result<Config, ConfigError> {
+        let environment = options.environment.unwrap_or_else(|| "production".into());
+        if environment.trim().is_empty() {
+            return Err(ConfigError::new("environment", "must not be empty"));
+        }
+        let mode = match options.mode.as_deref().map(str::trim) {
+            None | Some("") | Some("live") => Mode::Live,
+            Some("test") => Mode::Test,
+            Some(other) => {
+                return Err(ConfigError::new("mode", format!("must be \"live\" or \"test\", got {other:?}")))
+            }
+        };
+        if mode == Mode::Test && environment == "production" {
+            return Err(ConfigError::new(
+                "mode",
+                "test mode is refused when environment is \"production\"; set environment (PASSGATE_ENVIRONMENT) to e.g. \"test\"",
+            ));
+        }
+        let (app_key, app_secret) = if mode == Mode::Test {
+            (
+                options.app_key.unwrap_or_else(|| "test".into()),
+                options.app_secret.unwrap_or_else(|| TEST_MODE_SECRET.into()),
+            )
+        } else {
+            (
+                check_credential("app_key", options.app_key)?,
+                check_credential("app_secret", options.app_secret)?,
+            )
+        };
+        let api_base = check_base_url(
+            "api_base",
+            options.api_base.as_deref().unwrap_or(DEFAULT_API_BASE),
+        )?;
+        let backup_api_base = check_base_url(
+            "backup_api_base",
+            options.backup_api_base.as_deref().unwrap_or(DEFAULT_BACKUP_API_BASE),
+        )?;
+        let max_entries = options.max_entries.unwrap_or(1_000_000);
+        if max_entries == 0 {
+            return Err(ConfigError::new("max_entries", "must be at least 1"));
+        }
+        let max_entries = usize::try_from(max_entries)
+            .map_err(|_| ConfigError::new("max_entries", "is too large"))?;
+        let store = match options.replay_store.as_deref().map(str::trim) {
+            None | Some("") | Some("memory") => StoreSpec::Memory { max_entries },
+            Some("none") => StoreSpec::None,
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                return Err(ConfigError::new(
+                    "replay_store",
+                    "the redis store is not available in this build yet; use \"memory\" or \"none\"",
+                ))
+            }
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "replay_store",
+                    "must be \"memory\", \"none\" or a redis:// URL",
+                ))
+            }
+        };
+        let timeout_ms = options.timeout_ms.unwrap_or(5000);
+        if !(1..=600_000).contains(&timeout_ms) {
+            return Err(ConfigError::new("timeout_ms", "must be between 1 and 600000"));
+        }
+        let extra_ca_pem = match options.ca_file.as_deref().filter(|p| !p.is_empty()) {
+            None => None,
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .map_err(|e| ConfigError::new("ca_file", format!("cannot read {path:?}: {e}")))?;
+                if reqwest::Certificate::from_pem_bundle(&pem).map_or(true, |c| c.is_empty()) {
+                    return Err(ConfigError::new("ca_file", format!("{path:?} holds no PEM certificate")));
+                }
+                Some(pem)
+            }
+        };
+        Ok(Config {
+            app_key,
+            app_secret,
+            environment,
+            api_base,
+            backup_api_base,
+            store,
+            timeout: Duration::from_millis(timeout_ms),
+            max_token_age: Duration::from_secs(options.max_token_age_s.unwrap_or(300)),
+            clock_skew: Duration::from_secs(options.clock_skew_s.unwrap_or(30)),
+            mode,
+            policy: Policy {
+                allow_client_only: options.allow_client_only.unwrap_or(false),
+                allow_degraded: options.allow_degraded.unwrap_or(false),
+                fail_open_on_store_error: options.fail_open_on_store_error.unwrap_or(false),
+            },
+            extra_ca_pem,
+        })
+    }
+
+    /// How long a claim lives: a token older than this is expired anyway.
+    pub fn claim_ttl(&self) -> Duration {
+        self.max_token_age + self.clock_skew
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn keys() -> Options {
+        Options {
+            app_key: Some("key".into()),
+            app_secret: Some("s3cret-value".into()),
+            ..Options::default()
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let config = Config::resolve(keys()).expect("valid");
+        assert_eq!(config.environment, "production");
+        assert_eq!(config.api_base, "https://apiv1.captcha.la");
+        assert_eq!(config.backup_api_base, "https://fallbackapiv1.captchala.com");
+        assert_eq!(config.timeout, Duration::from_secs(5));
+        assert_eq!(config.claim_ttl(), Duration::from_secs(330));
+        assert_eq!(config.store, StoreSpec::Memory { max_entries: 1_000_000 });
+        assert!(!format!("{config:?}").contains("s3cret-value"));
+    }
+
+    #[test]
+    fn errors_name_the_setting() {
+        let err = Config::resolve(Options::default()).expect_err("no keys");
+        assert_eq!(err.setting, "app_key");
+        let err = Config::resolve(Options { app_secret: None, ..keys() }).expect_err("no secret");
+        assert_eq!(err.setting, "app_secret");
+        let err = Config::resolve(Options { api_base: Some("not a url".into()), ..keys() })
+            .expect_err("bad url");
+        assert_eq!(err.setting, "api_base");
+        let err = Config::resolve(Options { mode: Some("test".into()), ..keys() })
+            .expect_err("test in production");
+        assert_eq!(err.setting, "mode");
+        let err = Config::resolve(Options { replay_store: Some("mysql://x".into()), ..keys() })
+            .expect_err("store");
+        assert_eq!(err.setting, "replay_store");
+        let err = Config::resolve(Options { ca_file: Some("/nonexistent.pem".into()), ..keys() })
+            .expect_err("ca");
+        assert_eq!(err.setting, "ca_file");
+        let mut options = keys();
+        let err = options.set("api_key", OptionValue::Str("x".into())).expect_err("unknown");
+        assert_eq!(err.setting, "api_key");
+        let err = options.set("timeout_ms", OptionValue::Bool(true)).expect_err("type");
+        assert_eq!(err.setting, "timeout_ms");
+    }
+
+    #[test]
+    fn constructor_wins_over_environment() {
+        let env: HashMap<&str, &str> = HashMap::from([
+            ("CAPTCHALA_APP_KEY", "env-key"),
+            ("CAPTCHALA_APP_SECRET", "env-secret"),
+            ("PASSGATE_TIMEOUT_MS", "1234"),
+            ("PASSGATE_ENVIRONMENT", "staging"),
+        ]);
+        let lookup = |name: &str| env.get(name).map(|v| v.to_string());
+        let options = Options { app_key: Some("arg-key".into()), ..Options::default() };
+        let config = Config::resolve(options.with_env(lookup).expect("env")).expect("valid");
+        assert_eq!(config.app_key, "arg-key");
+        assert_eq!(config.app_secret, "env-secret");
+        assert_eq!(config.timeout, Duration::from_millis(1234));
+        assert_eq!(config.environment, "staging");
+
+        let bad = HashMap::from([("PASSGATE_TIMEOUT_MS", "soon")]);
+        let err = Options::default()
+            .with_env(|name| bad.get(name).map(|v| v.to_string()))
+            .expect_err("bad env");
+        assert_eq!(err.setting, "PASSGATE_TIMEOUT_MS");
+    }
+}

@@ -1,0 +1,276 @@
+//! Outcome codes (DESIGN §3) and the `Outcome` a validation returns.
+
+use serde::Serialize;
+
+use crate::log::LogFields;
+use crate::messages;
+use crate::token::TokenType;
+
+/// The stable outcome code. Its string form (`as_str`) is public API in every
+/// language; never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeCode {
+    Passed,
+    MissingToken,
+    MalformedToken,
+    Replayed,
+    Expired,
+    ActionMismatch,
+    UidMismatch,
+    IpMismatch,
+    Rejected,
+    Unverifiable,
+    Degraded,
+    RateLimited,
+    Misconfigured,
+    UpstreamUnavailable,
+    StoreUnavailable,
+}
+
+/// Who has to act for a failure to go away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Passed,
+    Client,
+    Upstream,
+    Config,
+    Store,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Passed => "passed",
+            Category::Client => "client",
+            Category::Upstream => "upstream",
+            Category::Config => "config",
+            Category::Store => "store",
+        }
+    }
+}
+
+impl OutcomeCode {
+    pub const ALL: [OutcomeCode; 15] = [
+        OutcomeCode::Passed,
+        OutcomeCode::MissingToken,
+        OutcomeCode::MalformedToken,
+        OutcomeCode::Replayed,
+        OutcomeCode::Expired,
+        OutcomeCode::ActionMismatch,
+        OutcomeCode::UidMismatch,
+        OutcomeCode::IpMismatch,
+        OutcomeCode::Rejected,
+        OutcomeCode::Unverifiable,
+        OutcomeCode::Degraded,
+        OutcomeCode::RateLimited,
+        OutcomeCode::Misconfigured,
+        OutcomeCode::UpstreamUnavailable,
+        OutcomeCode::StoreUnavailable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeCode::Passed => "passed",
+            OutcomeCode::MissingToken => "missing_token",
+            OutcomeCode::MalformedToken => "malformed_token",
+            OutcomeCode::Replayed => "replayed",
+            OutcomeCode::Expired => "expired",
+            OutcomeCode::ActionMismatch => "action_mismatch",
+            OutcomeCode::UidMismatch => "uid_mismatch",
+            OutcomeCode::IpMismatch => "ip_mismatch",
+            OutcomeCode::Rejected => "rejected",
+            OutcomeCode::Unverifiable => "unverifiable",
+            OutcomeCode::Degraded => "degraded",
+            OutcomeCode::RateLimited => "rate_limited",
+            OutcomeCode::Misconfigured => "misconfigured",
+            OutcomeCode::UpstreamUnavailable => "upstream_unavailable",
+            OutcomeCode::StoreUnavailable => "store_unavailable",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<OutcomeCode> {
+        OutcomeCode::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+
+    pub fn ok(self) -> bool {
+        self == OutcomeCode::Passed
+    }
+
+    pub fn category(self) -> Category {
+        use OutcomeCode::*;
+        match self {
+            Passed => Category::Passed,
+            MissingToken | MalformedToken | Replayed | Expired | ActionMismatch | UidMismatch
+            | IpMismatch | Rejected | Unverifiable => Category::Client,
+            Degraded | RateLimited | UpstreamUnavailable => Category::Upstream,
+            Misconfigured => Category::Config,
+            StoreUnavailable => Category::Store,
+        }
+    }
+
+    /// "Can this user succeed by solving a fresh challenge now, with nobody
+    /// changing any config?"
+    pub fn retryable(self) -> bool {
+        !matches!(
+            self,
+            OutcomeCode::Passed | OutcomeCode::UidMismatch | OutcomeCode::Misconfigured
+        )
+    }
+
+    pub fn http_status(self) -> u16 {
+        use OutcomeCode::*;
+        match self {
+            Passed => 200,
+            MissingToken | MalformedToken | Expired | ActionMismatch | Rejected | Unverifiable => {
+                400
+            }
+            Replayed => 409,
+            UidMismatch | IpMismatch => 403,
+            RateLimited => 429,
+            Misconfigured => 500,
+            Degraded | UpstreamUnavailable | StoreUnavailable => 503,
+        }
+    }
+
+    /// Transient failures release the replay claim so the user can retry
+    /// with the same token.
+    pub(crate) fn releases_claim(self) -> bool {
+        matches!(
+            self,
+            OutcomeCode::UpstreamUnavailable | OutcomeCode::RateLimited
+        )
+    }
+
+    /// The user-safe English sentence.
+    pub fn message(self) -> &'static str {
+        messages::message_for(self, "en")
+    }
+
+    pub fn message_for(self, lang: &str) -> &'static str {
+        messages::message_for(self, lang)
+    }
+}
+
+impl std::fmt::Display for OutcomeCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `captcha_args` as the upstream reports them; every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CaptchaArgs {
+    pub platform: Option<String>,
+    pub user_ip: Option<String>,
+    pub referer: Option<String>,
+    pub pkg: Option<String>,
+    pub solved_at: Option<i64>,
+    pub risk_score: Option<i64>,
+}
+
+/// The result of one `validate` call. Never carries the raw token or secret.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    pub code: OutcomeCode,
+    /// The raw upstream error string, when the upstream gave one.
+    pub upstream_error: Option<String>,
+    pub token_type: Option<TokenType>,
+    pub token_age_ms: Option<i64>,
+    pub challenge_id: Option<String>,
+    /// The action the token was solved for, as the upstream reports it.
+    pub action: Option<String>,
+    /// The uid the token is bound to, as the upstream reports it.
+    pub uid: Option<String>,
+    pub risk_score: Option<i64>,
+    pub captcha_args: Option<CaptchaArgs>,
+    pub log_fields: LogFields,
+}
+
+impl Outcome {
+    pub fn ok(&self) -> bool {
+        self.code.ok()
+    }
+    pub fn category(&self) -> Category {
+        self.code.category()
+    }
+    pub fn retryable(&self) -> bool {
+        self.code.retryable()
+    }
+    pub fn http_status(&self) -> u16 {
+        self.code.http_status()
+    }
+    pub fn message(&self) -> &'static str {
+        self.code.message()
+    }
+    pub fn message_for(&self, lang: &str) -> &'static str {
+        self.code.message_for(lang)
+    }
+
+    /// The whole outcome as JSON (the CLI prints this; bindings may use it).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "ok": self.ok(),
+            "code": self.code.as_str(),
+            "category": self.category().as_str(),
+            "retryable": self.retryable(),
+            "http_status": self.http_status(),
+            "message": self.message(),
+            "upstream_error": self.upstream_error,
+            "token_type": self.token_type.map(TokenType::as_str),
+            "token_age_ms": self.token_age_ms,
+            "challenge_id": self.challenge_id,
+            "action": self.action,
+            "uid": self.uid,
+            "risk_score": self.risk_score,
+            "captcha_args": self.captcha_args,
+            "log_fields": self.log_fields.to_json(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        for code in OutcomeCode::ALL {
+            assert_eq!(OutcomeCode::parse(code.as_str()), Some(code));
+            let serialized = serde_json::to_value(code).expect("serialize");
+            assert_eq!(serialized, code.as_str());
+        }
+        assert_eq!(OutcomeCode::parse("nope"), None);
+    }
+
+    #[test]
+    fn table_matches_design() {
+        // (code, ok, category, retryable, http_status) from DESIGN.md §3.
+        let table = [
+            ("passed", true, "passed", false, 200),
+            ("missing_token", false, "client", true, 400),
+            ("malformed_token", false, "client", true, 400),
+            ("replayed", false, "client", true, 409),
+            ("expired", false, "client", true, 400),
+            ("action_mismatch", false, "client", true, 400),
+            ("uid_mismatch", false, "client", false, 403),
+            ("ip_mismatch", false, "client", true, 403),
+            ("rejected", false, "client", true, 400),
+            ("unverifiable", false, "client", true, 400),
+            ("degraded", false, "upstream", true, 503),
+            ("rate_limited", false, "upstream", true, 429),
+            ("misconfigured", false, "config", false, 500),
+            ("upstream_unavailable", false, "upstream", true, 503),
+            ("store_unavailable", false, "store", true, 503),
+        ];
+        assert_eq!(table.len(), OutcomeCode::ALL.len());
+        for (name, ok, category, retryable, status) in table {
+            let code = OutcomeCode::parse(name).expect(name);
+            assert_eq!(code.ok(), ok, "{name}");
+            assert_eq!(code.category().as_str(), category, "{name}");
+            assert_eq!(code.retryable(), retryable, "{name}");
+            assert_eq!(code.http_status(), status, "{name}");
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! The decision: local shape checks, replay claim, upstream call (or test
+//! mode), local expiry/action/uid checks, policy, and the log record.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+
+use crate::config::Mode;
+use crate::log::LogFields;
+use crate::outcome::{Outcome, OutcomeCode};
+use crate::token::{self, InspectedToken, Inspection, TokenType};
+use crate::upstream::{self, ValidateAnswer};
+use crate::verifier::{Inner, ValidateRequest};
+
+pub(crate) fn unix_now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// What one validation learned, collected as it goes.
+struct Trace {
+    started: Instant,
+    token_type: Option<TokenType>,
+    fingerprint: Option<String>,
+    upstream_called: bool,
+    upstream_status: Option<u16>,
+    upstream_latency: Option<Duration>,
+    attempts: u32,
+    policy: Option<&'static str>,
+    answer: ValidateAnswer,
+    token_age_ms: Option<i64>,
+}
+
+fn non_empty(value: &Option<String>) -> Option<String> {
+    value.as_ref().map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_string)
+}
+
+fn finish(inner: &Inner, request: &ValidateRequest, trace: Trace, code: OutcomeCode) -> Outcome {
+    let answer = trace.answer;
+    let log_fields = LogFields {
+        event: "passgate.validate",
+        outcome: code.as_str(),
+        ok: code.ok(),
+        category: code.category().as_str(),
+        provider: "captchala",
+        environment: inner.config.environment.clone(),
+        action: non_empty(&request.action),
+        token_present: trace.token_type.is_some(),
+        token_type: trace.token_type.map(TokenType::as_str),
+        token_fingerprint: trace.fingerprint,
+        token_age_ms: trace.token_age_ms,
+        client_ip: non_empty(&request.client_ip),
+        upstream_called: trace.upstream_called,
+        upstream_status: trace.upstream_status,
+        upstream_error: answer.upstream_error.clone(),
+        upstream_latency_ms: trace.upstream_latency.map(|d| d.as_secs_f64() * 1000.0),
+        latency_ms: trace.started.elapsed().as_secs_f64() * 1000.0,
+        attempts: trace.attempts,
+        replay_store: inner.store.label(),
+        challenge_id: answer.challenge_id.clone(),
+        risk_score: answer.risk_score,
+        policy: if code.ok() { trace.policy } else { None },
+    };
+    Outcome {
+        code,
+        upstream_error: answer.upstream_error,
+        token_type: trace.token_type,
+        token_age_ms: trace.token_age_ms,
+        challenge_id: answer.challenge_id,
+        action: answer.action,
+        uid: answer.uid,
+        risk_score: answer.risk_score,
+        captcha_args: answer.captcha_args,
+        log_fields,
+    }
+}
+
+pub(crate) async fn run(inner: &Inner, request: ValidateRequest) -> Outcome {
+    let mut trace = Trace {
+        started: Instant::now(),
+        token_type: None,
+        fingerprint: None,
+        upstream_called: false,
+        upstream_status: None,
+        upstream_latency: None,
+        attempts: 0,
+        policy: None,
+        answer: ValidateAnswer::default(),
+        token_age_ms: None,
+    };
+    let token = match token::inspect(request.token.as_deref(), &inner.config.app_secret) {
+        Inspection::Missing => return finish(inner, &request, trace, OutcomeCode::MissingToken),
+        Inspection::Refused(token, code) => {
+            trace.token_type = Some(token.token_type);
+            trace.fingerprint = Some(token.fingerprint);
+            return finish(inner, &request, trace, code);
+        }
+        Inspection::Usable(token) => token,
+    };
+    trace.token_type = Some(token.token_type);
+    trace.fingerprint = Some(token.fingerprint.clone());
+    let code = decide(inner, &request, &token, &mut trace).await;
+    finish(inner, &request, trace, code)
+}
+
+async fn decide(
+    inner: &Inner,
+    request: &ValidateRequest,
+    token: &InspectedToken<'_>,
+    trace: &mut Trace,
+) -> OutcomeCode {
+    let config = &inner.config;
+    if token.token_type.is_client_only() && !config.policy.allow_client_only {
+        return OutcomeCode::Unverifiable;
+    }
+
+    // Replay guard: claim before anything else can happen.
+    let mut claimed = false;
+    if !request.keep_token {
+        match inner.store.claim(&token.fingerprint, config.claim_ttl()).await {
+            Ok(true) => claimed = true,
+            Ok(false) => return OutcomeCode::Replayed,
+            Err(_) if config.policy.fail_open_on_store_error => {
+                trace.policy = Some("fail_open_on_store_error");
+            }
+            Err(_) => return OutcomeCode::StoreUnavailable,
+        }
+    }
+
+    let code = if token.token_type.is_client_only() {
+        trace.policy = Some("allow_client_only");
+        OutcomeCode::Passed
+    } else if config.mode == Mode::Test {
+        test_mode_code(token.text)
+    } else {
+        ask_upstream(inner, request, token, trace).await
+    };
+
+    if claimed && code.releases_claim() {
+        // Best effort: if the store fails now, the claim expires by TTL.
+        let _ = inner.store.release(&token.fingerprint).await;
+    }
+    code
+}
+
+/// `pt_test_<code>` → that code; anything else → `rejected`.
+fn test_mode_code(token: &str) -> OutcomeCode {
+    let name = token.strip_prefix("pt_test_").unwrap_or("");
+    if name == "internal_error" {
+        // Lets an app's own tests exercise its handling of InternalError.
+        panic!("pt_test_internal_error: deliberate panic in test mode");
+    }
+    OutcomeCode::parse(name).unwrap_or(OutcomeCode::Rejected)
+}
+
+async fn ask_upstream(
+    inner: &Inner,
+    request: &ValidateRequest,
+    token: &InspectedToken<'_>,
+    trace: &mut Trace,
+) -> OutcomeCode {
+    let config = &inner.config;
+    let url = if token.token_type == TokenType::Offline {
+        format!("{}/api/validate", config.backup_api_base)
+    } else {
+        format!("{}/v1/validate", config.api_base)
+    };
+    let mut body = json!({ "pass_token": token.text, "keep_token": request.keep_token });
+    if let Some(ip) = non_empty(&request.client_ip) {
+        body["client_ip"] = ip.into();
+    }
+    let Ok(client) = inner.client() else {
+        return OutcomeCode::UpstreamUnavailable;
+    };
+    let exchange = upstream::post_json(
+        &client,
+        &url,
+        &config.app_key,
+        &config.app_secret,
+        &body,
+        config.timeout,
+    )
+    .await;
+    trace.upstream_called = true;
+    trace.upstream_status = exchange.status;
+    trace.upstream_latency = Some(exchange.latency);
+    trace.attempts = exchange.attempts;
+    trace.answer = upstream::interpret_validate(&exchange);
+
+    let solved_at = trace.answer.captcha_args.as_ref().and_then(|a| a.solved_at);
+    trace.token_age_ms = solved_at.map(|solved_at| {
+        // Some servers send milliseconds.
+        let solved_at_ms = if solved_at > 100_000_000_000 { solved_at } else { solved_at.saturating_mul(1000) };
+        unix_now_ms().saturating_sub(solved_at_ms)
+    });
+
+    match trace.answer.failure {
+        Some(OutcomeCode::Degraded) if config.policy.allow_degraded => {
+            trace.policy = Some("allow_degraded");
+            return OutcomeCode::Passed;
+        }
+        Some(code) => return code,
+        None => {}
+    }
+    let max_age_ms = i64::try_from((config.max_token_age + config.clock_skew).as_millis()).unwrap_or(i64::MAX);
+    if trace.token_age_ms.is_some_and(|age| age > max_age_ms) {
+        return OutcomeCode::Expired;
+    }
+    if let Some(expected) = non_empty(&request.action) {
+        if trace.answer.action.as_deref() != Some(expected.as_str()) {
+            return OutcomeCode::ActionMismatch;
+        }
+    }
+    if let Some(expected) = non_empty(&request.uid) {
+        if trace.answer.uid.as_deref() != Some(expected.as_str()) {
+            return OutcomeCode::UidMismatch;
+        }
+    }
+    OutcomeCode::Passed
+}

@@ -1,0 +1,194 @@
+//! `Verifier`: the public entry points. Async inside; every call runs on the
+//! shared runtime so that the connection pool is shared, whichever executor
+//! (or plain thread) the caller is on.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::config::{Config, Mode, Options, StoreSpec};
+use crate::error::Error;
+use crate::outcome::Outcome;
+use crate::replay::{MemoryStore, NoStore, ReplayStore};
+use crate::runtime::{self, ClientKey};
+use crate::upstream::{self, IssueFailure, ServerToken};
+use crate::validate;
+
+/// One validation's input. The token is the raw form value; it is trimmed,
+/// checked and fingerprinted, and never printed.
+#[derive(Clone, Default)]
+pub struct ValidateRequest {
+    pub token: Option<String>,
+    pub client_ip: Option<String>,
+    /// The action this form expects the token to be solved for.
+    pub action: Option<String>,
+    /// The uid the token must be bound to.
+    pub uid: Option<String>,
+    /// Ask the upstream to keep the token valid; claims nothing locally.
+    pub keep_token: bool,
+}
+
+impl ValidateRequest {
+    pub fn new(token: Option<&str>) -> Self {
+        ValidateRequest {
+            token: token.map(str::to_string),
+            ..ValidateRequest::default()
+        }
+    }
+}
+
+impl std::fmt::Debug for ValidateRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidateRequest")
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("client_ip", &self.client_ip)
+            .field("action", &self.action)
+            .field("uid", &self.uid)
+            .field("keep_token", &self.keep_token)
+            .finish()
+    }
+}
+
+/// Input of `issue_server_token` (DESIGN §2).
+#[derive(Debug, Clone, Default)]
+pub struct IssueRequest {
+    pub action: String,
+    pub binding_ip: Option<String>,
+    pub ttl: Option<u64>,
+    pub max_uses: Option<u64>,
+    pub bind_uid: Option<String>,
+}
+
+pub(crate) struct Inner {
+    pub config: Config,
+    pub store: Box<dyn ReplayStore>,
+    pub client_key: ClientKey,
+}
+
+impl Inner {
+    pub fn client(&self) -> Result<reqwest::Client, Error> {
+        runtime::client(&self.client_key).map_err(Error::Internal)
+    }
+}
+
+/// Verifies pass tokens. Cheap to clone; clones share the replay store.
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+impl Verifier {
+    /// Options given, then environment variables, then defaults.
+    pub fn new(options: Options) -> Result<Verifier, Error> {
+        Ok(Verifier::from_config(Config::from_options(options)?))
+    }
+
+    /// Everything from the environment.
+    pub fn from_env() -> Result<Verifier, Error> {
+        Verifier::new(Options::default())
+    }
+
+    pub fn from_config(config: Config) -> Verifier {
+        let store: Box<dyn ReplayStore> = match config.store {
+            StoreSpec::Memory { max_entries } => Box::new(MemoryStore::new(max_entries)),
+            StoreSpec::None => Box::new(NoStore),
+        };
+        let client_key = ClientKey {
+            extra_ca_pem: config.extra_ca_pem.clone(),
+            connect_timeout: config.timeout,
+        };
+        Verifier {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                client_key,
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Validate a token. Only a caught panic is an `Err`.
+    pub async fn validate(&self, request: ValidateRequest) -> Result<Outcome, Error> {
+        let inner = self.inner.clone();
+        runtime::spawn(async move { validate::run(&inner, request).await })
+            .await
+            .map_err(Error::Internal)
+    }
+
+    /// `validate` for callers that are not async (bindings releasing their
+    /// interpreter lock, scripts). Must not be called from inside an async
+    /// task: it blocks the thread until the answer is in.
+    pub fn validate_blocking(&self, request: ValidateRequest) -> Result<Outcome, Error> {
+        let inner = self.inner.clone();
+        runtime::block_on(async move { validate::run(&inner, request).await })
+            .map_err(Error::Internal)
+    }
+
+    pub async fn issue_server_token(&self, request: IssueRequest) -> Result<ServerToken, Error> {
+        let inner = self.inner.clone();
+        runtime::spawn(async move { issue(&inner, request).await })
+            .await
+            .map_err(Error::Internal)?
+    }
+
+    pub fn issue_server_token_blocking(&self, request: IssueRequest) -> Result<ServerToken, Error> {
+        let inner = self.inner.clone();
+        runtime::block_on(async move { issue(&inner, request).await }).map_err(Error::Internal)?
+    }
+}
+
+async fn issue(inner: &Inner, request: IssueRequest) -> Result<ServerToken, Error> {
+    let config = &inner.config;
+    if request.action.trim().is_empty() {
+        return Err(IssueFailure {
+            code: crate::OutcomeCode::Rejected,
+            upstream_error: Some("invalid_action".into()),
+            upstream_status: None,
+        }
+        .into());
+    }
+    if config.mode == Mode::Test {
+        let now = crate::validate::unix_now_ms() / 1000;
+        return Ok(ServerToken {
+            server_token: format!("sct_test_{}", crate::token::fingerprint("issue", &format!("{now}{}", request.action))),
+            expires_in: Some(i64::try_from(request.ttl.unwrap_or(300)).unwrap_or(300)),
+            issued_at: Some(now),
+        });
+    }
+    let mut body = json!({ "action": request.action });
+    if let Some(ip) = request.binding_ip.filter(|ip| !ip.is_empty()) {
+        body["binding_ip"] = ip.into();
+    }
+    if let Some(ttl) = request.ttl {
+        body["ttl"] = ttl.into();
+    }
+    if let Some(max_uses) = request.max_uses {
+        body["max_uses"] = max_uses.into();
+    }
+    if let Some(uid) = request.bind_uid.filter(|uid| !uid.is_empty()) {
+        body["bind_uid"] = uid.into();
+    }
+    let url = format!("{}/v1/server/challenge/issue", config.api_base);
+    let client = inner.client()?;
+    let exchange = upstream::post_json(
+        &client,
+        &url,
+        &config.app_key,
+        &config.app_secret,
+        &body,
+        config.timeout,
+    )
+    .await;
+    Ok(upstream::interpret_issue(&exchange)?)
+}
