@@ -47,7 +47,9 @@ pub fn token_of(call: &Value) -> Option<String> {
         let count = repeat["count"].as_u64().unwrap_or(0) as usize;
         return Some(format!("{prefix}{}", unit.repeat(count)));
     }
-    call.get("token").and_then(Value::as_str).map(str::to_string)
+    call.get("token")
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 pub fn request_of(call: &Value) -> ValidateRequest {
@@ -57,7 +59,10 @@ pub fn request_of(call: &Value) -> ValidateRequest {
         client_ip: text("client_ip"),
         action: text("action"),
         uid: text("uid"),
-        keep_token: call.get("keep_token").and_then(Value::as_bool).unwrap_or(false),
+        keep_token: call
+            .get("keep_token")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     }
 }
 
@@ -100,13 +105,21 @@ pub fn check(outcome: &Outcome, expect: &Value, secrets: &[&str]) -> Vec<String>
         }
     }
     let fields = &actual["log_fields"];
-    let keys: Vec<&str> = fields.as_object().into_iter().flatten().map(|(k, _)| k.as_str()).collect();
+    let keys: Vec<&str> = fields
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k.as_str())
+        .collect();
     if keys != LOG_KEYS {
         problems.push(format!("log keys differ: {keys:?}"));
     }
     for (key, expected) in expect["log_fields"].as_object().into_iter().flatten() {
         if !matches(expected, &fields[key]) {
-            problems.push(format!("log_fields.{key}: expected {expected}, got {}", fields[key]));
+            problems.push(format!(
+                "log_fields.{key}: expected {expected}, got {}",
+                fields[key]
+            ));
         }
     }
     let printed = format!("{actual} {outcome:?}");
@@ -157,4 +170,54 @@ pub fn run(emulator: &str, demo_only: bool) -> Result<Vec<CallResult>, String> {
         }
     }
     Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn test_mode_outcome(token: &str) -> Outcome {
+        let mut options = Options::default();
+        options
+            .set("mode", OptionValue::Str("test".into()))
+            .expect("mode");
+        options
+            .set("environment", OptionValue::Str("test".into()))
+            .expect("env");
+        let verifier =
+            Verifier::from_config(passgate_core::Config::resolve(options).expect("config"));
+        verifier
+            .validate_blocking(request_of(&json!({ "token": token })))
+            .expect("outcome")
+    }
+
+    #[test]
+    fn check_reports_every_kind_of_difference() {
+        let outcome = test_mode_outcome("pt_test_expired");
+        let right = json!({ "code": "expired", "http_status": 400, "log_fields": { "outcome": "expired", "latency_ms": { "$type": "number" } } });
+        assert!(check(&outcome, &right, &[]).is_empty());
+        let wrong = json!({ "code": "passed", "retryable": false, "log_fields": { "attempts": 3, "token_age_ms": { "$between": [1, 2] }, "latency_ms": { "$type": "string" } } });
+        assert_eq!(
+            check(&outcome, &wrong, &[]).len(),
+            5,
+            "{:?}",
+            check(&outcome, &wrong, &[])
+        );
+        let fingerprint = outcome
+            .log_fields
+            .token_fingerprint
+            .clone()
+            .expect("fingerprint");
+        assert_eq!(check(&outcome, &right, &[&fingerprint]).len(), 1);
+    }
+
+    #[test]
+    fn matchers() {
+        assert!(matches(&json!(2), &json!(2.0)));
+        assert!(!matches(&json!(null), &json!(0)));
+        assert!(matches(&json!({ "$between": [1, 3] }), &json!(3)));
+        assert!(!matches(&json!({ "$between": [1, 3] }), &json!(null)));
+        assert!(matches(&json!({ "$type": "null" }), &json!(null)));
+    }
 }

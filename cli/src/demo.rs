@@ -15,12 +15,19 @@ pub fn run(out: &mut impl Write) -> Result<bool, String> {
     })
     .map_err(|e| format!("cannot start the emulator: {e}"))?;
     let w = |out: &mut dyn Write, line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
-    w(out, format!("passgate demo — emulator at {}\n", mock.base_url))?;
+    w(
+        out,
+        format!("passgate demo — emulator at {}\n", mock.base_url),
+    )?;
     let results = conformance::run(&mock.base_url, true)?;
     let mut all_as_expected = true;
     for result in &results {
         let o = &result.outcome;
-        let mark = if result.problems.is_empty() { "" } else { "  << UNEXPECTED" };
+        let mark = if result.problems.is_empty() {
+            ""
+        } else {
+            "  << UNEXPECTED"
+        };
         all_as_expected &= result.problems.is_empty();
         w(
             out,

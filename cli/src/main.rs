@@ -30,7 +30,10 @@ struct Args {
 const SWITCHES: [&str; 3] = ["--tls", "--keep-token", "--exit-with-stdin"];
 
 fn parse(args: &[String]) -> Result<Args, String> {
-    let mut parsed = Args { positional: Vec::new(), flags: Vec::new() };
+    let mut parsed = Args {
+        positional: Vec::new(),
+        flags: Vec::new(),
+    };
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         if SWITCHES.contains(&arg.as_str()) {
@@ -47,18 +50,29 @@ fn parse(args: &[String]) -> Result<Args, String> {
 
 impl Args {
     fn value(&self, name: &str) -> Option<String> {
-        self.flags.iter().rev().find(|(k, _)| k == name).and_then(|(_, v)| v.clone())
+        self.flags
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.clone())
     }
     fn switch(&self, name: &str) -> bool {
         self.flags.iter().any(|(k, _)| k == name)
     }
     fn number(&self, name: &str) -> Result<Option<u64>, String> {
         self.value(name)
-            .map(|v| v.parse::<u64>().map_err(|_| format!("{name} must be a whole number")))
+            .map(|v| {
+                v.parse::<u64>()
+                    .map_err(|_| format!("{name} must be a whole number"))
+            })
             .transpose()
     }
     fn only(&self, allowed: &[&str]) -> Result<(), String> {
-        match self.flags.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        match self
+            .flags
+            .iter()
+            .find(|(k, _)| !allowed.contains(&k.as_str()))
+        {
             Some((k, _)) => Err(format!("unknown option {k}")),
             None => Ok(()),
         }
@@ -66,7 +80,10 @@ impl Args {
 }
 
 fn print_json(value: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
 }
 
 fn validate(args: &Args) -> Result<ExitCode, String> {
@@ -85,7 +102,11 @@ fn validate(args: &Args) -> Result<ExitCode, String> {
         })
         .map_err(|e| e.to_string())?;
     print_json(&outcome.to_json());
-    Ok(if outcome.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if outcome.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn issue(args: &Args) -> Result<ExitCode, String> {
@@ -112,7 +133,16 @@ fn issue(args: &Args) -> Result<ExitCode, String> {
 }
 
 fn run_mock(args: &Args) -> Result<ExitCode, String> {
-    args.only(&["--host", "--port", "--tls", "--ca-out", "--script", "--app-key", "--app-secret", "--exit-with-stdin"])?;
+    args.only(&[
+        "--host",
+        "--port",
+        "--tls",
+        "--ca-out",
+        "--script",
+        "--app-key",
+        "--app-secret",
+        "--exit-with-stdin",
+    ])?;
     let host = args.value("--host").unwrap_or_else(|| "127.0.0.1".into());
     let port = args.number("--port")?.unwrap_or(0);
     let bind: SocketAddr = format!("{host}:{port}")
@@ -121,14 +151,19 @@ fn run_mock(args: &Args) -> Result<ExitCode, String> {
     let scripts = match args.value("--script") {
         None => Default::default(),
         Some(path) => {
-            let text = std::fs::read_to_string(&path).map_err(|e| format!("--script {path}: {e}"))?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("--script {path}: {e}"))?;
             mock::load_scripts(&text).map_err(|e| format!("--script {path}: {e}"))?
         }
     };
     let options = mock::MockOptions {
         bind,
-        app_key: args.value("--app-key").unwrap_or_else(|| mock::DEFAULT_APP_KEY.into()),
-        app_secret: args.value("--app-secret").unwrap_or_else(|| mock::DEFAULT_APP_SECRET.into()),
+        app_key: args
+            .value("--app-key")
+            .unwrap_or_else(|| mock::DEFAULT_APP_KEY.into()),
+        app_secret: args
+            .value("--app-secret")
+            .unwrap_or_else(|| mock::DEFAULT_APP_SECRET.into()),
         tls: args.switch("--tls"),
         scripts,
     };
@@ -138,7 +173,7 @@ fn run_mock(args: &Args) -> Result<ExitCode, String> {
             let mut sink = String::new();
             let stdin = std::io::stdin();
             let mut lock = stdin.lock();
-            while lock.read_line(&mut sink).map_or(false, |n| n > 0) {
+            while lock.read_line(&mut sink).is_ok_and(|n| n > 0) {
                 sink.clear();
             }
             std::process::exit(0);
@@ -150,14 +185,19 @@ fn run_mock(args: &Args) -> Result<ExitCode, String> {
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let bound = mock::bind(options).await.map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+        let bound = mock::bind(options)
+            .await
+            .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
         if let (Some(path), Some(pem)) = (args.value("--ca-out"), &bound.ca_pem) {
             std::fs::write(&path, pem).map_err(|e| format!("--ca-out {path}: {e}"))?;
         }
         let mut stdout = std::io::stdout();
         writeln!(stdout, "{}", bound.base_url).map_err(|e| e.to_string())?;
         stdout.flush().map_err(|e| e.to_string())?;
-        eprintln!("passgate mock: serving the CaptchaLa API at {} (stats: GET /__mock/stats)", bound.base_url);
+        eprintln!(
+            "passgate mock: serving the CaptchaLa API at {} (stats: GET /__mock/stats)",
+            bound.base_url
+        );
         bound.serve().await;
         Ok::<_, String>(())
     })?;
@@ -179,8 +219,13 @@ fn main() -> ExitCode {
             println!("passgate {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
-        "demo" => demo::run(&mut std::io::stdout())
-            .map(|ok| if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }),
+        "demo" => demo::run(&mut std::io::stdout()).map(|ok| {
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }),
         other => parse(rest).and_then(|args| match other {
             "validate" => validate(&args),
             "issue" => issue(&args),

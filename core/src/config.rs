@@ -62,7 +62,10 @@ impl std::fmt::Debug for Options {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Options")
             .field("app_key", &self.app_key)
-            .field("app_secret", &self.app_secret.as_ref().map(|_| "[redacted]"))
+            .field(
+                "app_secret",
+                &self.app_secret.as_ref().map(|_| "[redacted]"),
+            )
             .field("environment", &self.environment)
             .field("api_base", &self.api_base)
             .field("replay_store", &self.replay_store)
@@ -149,9 +152,7 @@ impl Options {
             "mode" => self.mode = want_str(name, value)?,
             "allow_client_only" => self.allow_client_only = want_bool(name, value)?,
             "allow_degraded" => self.allow_degraded = want_bool(name, value)?,
-            "fail_open_on_store_error" => {
-                self.fail_open_on_store_error = want_bool(name, value)?
-            }
+            "fail_open_on_store_error" => self.fail_open_on_store_error = want_bool(name, value)?,
             "ca_file" => self.ca_file = want_str(name, value)?,
             "max_entries" => self.max_entries = want_uint(name, value)?,
             other => {
@@ -166,7 +167,10 @@ impl Options {
 
     /// Fill every option not given from the environment (`lookup` is
     /// `std::env::var` in production, a map in tests).
-    pub fn with_env(mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn with_env(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         fn fill<T>(
             slot: &mut Option<T>,
             var: &str,
@@ -185,14 +189,44 @@ impl Options {
         fill(&mut self.app_secret, "CAPTCHALA_APP_SECRET", &lookup, text)?;
         fill(&mut self.environment, "PASSGATE_ENVIRONMENT", &lookup, text)?;
         fill(&mut self.api_base, "PASSGATE_API_BASE", &lookup, text)?;
-        fill(&mut self.backup_api_base, "PASSGATE_BACKUP_API_BASE", &lookup, text)?;
-        fill(&mut self.replay_store, "PASSGATE_REPLAY_STORE", &lookup, text)?;
-        fill(&mut self.timeout_ms, "PASSGATE_TIMEOUT_MS", &lookup, parse_uint)?;
-        fill(&mut self.max_token_age_s, "PASSGATE_MAX_TOKEN_AGE_S", &lookup, parse_uint)?;
-        fill(&mut self.clock_skew_s, "PASSGATE_CLOCK_SKEW_S", &lookup, parse_uint)?;
+        fill(
+            &mut self.backup_api_base,
+            "PASSGATE_BACKUP_API_BASE",
+            &lookup,
+            text,
+        )?;
+        fill(
+            &mut self.replay_store,
+            "PASSGATE_REPLAY_STORE",
+            &lookup,
+            text,
+        )?;
+        fill(
+            &mut self.timeout_ms,
+            "PASSGATE_TIMEOUT_MS",
+            &lookup,
+            parse_uint,
+        )?;
+        fill(
+            &mut self.max_token_age_s,
+            "PASSGATE_MAX_TOKEN_AGE_S",
+            &lookup,
+            parse_uint,
+        )?;
+        fill(
+            &mut self.clock_skew_s,
+            "PASSGATE_CLOCK_SKEW_S",
+            &lookup,
+            parse_uint,
+        )?;
         fill(&mut self.mode, "PASSGATE_MODE", &lookup, text)?;
         fill(&mut self.ca_file, "PASSGATE_CA_FILE", &lookup, text)?;
-        fill(&mut self.max_entries, "PASSGATE_MAX_ENTRIES", &lookup, parse_uint)?;
+        fill(
+            &mut self.max_entries,
+            "PASSGATE_MAX_ENTRIES",
+            &lookup,
+            parse_uint,
+        )?;
         Ok(self)
     }
 }
@@ -270,10 +304,16 @@ fn check_base_url(setting: &str, text: &str) -> Result<String, ConfigError> {
     let url = reqwest::Url::parse(text.trim())
         .map_err(|e| ConfigError::new(setting, format!("not a URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(ConfigError::new(setting, "must be an http:// or https:// URL with a host"));
+        return Err(ConfigError::new(
+            setting,
+            "must be an http:// or https:// URL with a host",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(ConfigError::new(setting, "must not have a query or fragment"));
+        return Err(ConfigError::new(
+            setting,
+            "must not have a query or fragment",
+        ));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
@@ -284,7 +324,10 @@ fn check_credential(setting: &str, value: Option<String>) -> Result<String, Conf
         return Err(ConfigError::new(setting, "must not be empty"));
     }
     if !value.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
-        return Err(ConfigError::new(setting, "must be printable ASCII without spaces"));
+        return Err(ConfigError::new(
+            setting,
+            "must be printable ASCII without spaces",
+        ));
     }
     Ok(value)
 }
@@ -305,7 +348,10 @@ impl Config {
             None | Some("") | Some("live") => Mode::Live,
             Some("test") => Mode::Test,
             Some(other) => {
-                return Err(ConfigError::new("mode", format!("must be \"live\" or \"test\", got {other:?}")))
+                return Err(ConfigError::new(
+                    "mode",
+                    format!("must be \"live\" or \"test\", got {other:?}"),
+                ))
             }
         };
         if mode == Mode::Test && environment == "production" {
@@ -317,7 +363,9 @@ impl Config {
         let (app_key, app_secret) = if mode == Mode::Test {
             (
                 options.app_key.unwrap_or_else(|| "test".into()),
-                options.app_secret.unwrap_or_else(|| TEST_MODE_SECRET.into()),
+                options
+                    .app_secret
+                    .unwrap_or_else(|| TEST_MODE_SECRET.into()),
             )
         } else {
             (
@@ -331,7 +379,10 @@ impl Config {
         )?;
         let backup_api_base = check_base_url(
             "backup_api_base",
-            options.backup_api_base.as_deref().unwrap_or(DEFAULT_BACKUP_API_BASE),
+            options
+                .backup_api_base
+                .as_deref()
+                .unwrap_or(DEFAULT_BACKUP_API_BASE),
         )?;
         let max_entries = options.max_entries.unwrap_or(1_000_000);
         if max_entries == 0 {
@@ -357,15 +408,22 @@ impl Config {
         };
         let timeout_ms = options.timeout_ms.unwrap_or(5000);
         if !(1..=600_000).contains(&timeout_ms) {
-            return Err(ConfigError::new("timeout_ms", "must be between 1 and 600000"));
+            return Err(ConfigError::new(
+                "timeout_ms",
+                "must be between 1 and 600000",
+            ));
         }
         let extra_ca_pem = match options.ca_file.as_deref().filter(|p| !p.is_empty()) {
             None => None,
             Some(path) => {
-                let pem = std::fs::read(path)
-                    .map_err(|e| ConfigError::new("ca_file", format!("cannot read {path:?}: {e}")))?;
+                let pem = std::fs::read(path).map_err(|e| {
+                    ConfigError::new("ca_file", format!("cannot read {path:?}: {e}"))
+                })?;
                 if reqwest::Certificate::from_pem_bundle(&pem).map_or(true, |c| c.is_empty()) {
-                    return Err(ConfigError::new("ca_file", format!("{path:?} holds no PEM certificate")));
+                    return Err(ConfigError::new(
+                        "ca_file",
+                        format!("{path:?} holds no PEM certificate"),
+                    ));
                 }
                 Some(pem)
             }
@@ -414,10 +472,18 @@ mod tests {
         let config = Config::resolve(keys()).expect("valid");
         assert_eq!(config.environment, "production");
         assert_eq!(config.api_base, "https://apiv1.captcha.la");
-        assert_eq!(config.backup_api_base, "https://fallbackapiv1.captchala.com");
+        assert_eq!(
+            config.backup_api_base,
+            "https://fallbackapiv1.captchala.com"
+        );
         assert_eq!(config.timeout, Duration::from_secs(5));
         assert_eq!(config.claim_ttl(), Duration::from_secs(330));
-        assert_eq!(config.store, StoreSpec::Memory { max_entries: 1_000_000 });
+        assert_eq!(
+            config.store,
+            StoreSpec::Memory {
+                max_entries: 1_000_000
+            }
+        );
         assert!(!format!("{config:?}").contains("s3cret-value"));
     }
 
@@ -425,24 +491,44 @@ mod tests {
     fn errors_name_the_setting() {
         let err = Config::resolve(Options::default()).expect_err("no keys");
         assert_eq!(err.setting, "app_key");
-        let err = Config::resolve(Options { app_secret: None, ..keys() }).expect_err("no secret");
+        let err = Config::resolve(Options {
+            app_secret: None,
+            ..keys()
+        })
+        .expect_err("no secret");
         assert_eq!(err.setting, "app_secret");
-        let err = Config::resolve(Options { api_base: Some("not a url".into()), ..keys() })
-            .expect_err("bad url");
+        let err = Config::resolve(Options {
+            api_base: Some("not a url".into()),
+            ..keys()
+        })
+        .expect_err("bad url");
         assert_eq!(err.setting, "api_base");
-        let err = Config::resolve(Options { mode: Some("test".into()), ..keys() })
-            .expect_err("test in production");
+        let err = Config::resolve(Options {
+            mode: Some("test".into()),
+            ..keys()
+        })
+        .expect_err("test in production");
         assert_eq!(err.setting, "mode");
-        let err = Config::resolve(Options { replay_store: Some("mysql://x".into()), ..keys() })
-            .expect_err("store");
+        let err = Config::resolve(Options {
+            replay_store: Some("mysql://x".into()),
+            ..keys()
+        })
+        .expect_err("store");
         assert_eq!(err.setting, "replay_store");
-        let err = Config::resolve(Options { ca_file: Some("/nonexistent.pem".into()), ..keys() })
-            .expect_err("ca");
+        let err = Config::resolve(Options {
+            ca_file: Some("/nonexistent.pem".into()),
+            ..keys()
+        })
+        .expect_err("ca");
         assert_eq!(err.setting, "ca_file");
         let mut options = keys();
-        let err = options.set("api_key", OptionValue::Str("x".into())).expect_err("unknown");
+        let err = options
+            .set("api_key", OptionValue::Str("x".into()))
+            .expect_err("unknown");
         assert_eq!(err.setting, "api_key");
-        let err = options.set("timeout_ms", OptionValue::Bool(true)).expect_err("type");
+        let err = options
+            .set("timeout_ms", OptionValue::Bool(true))
+            .expect_err("type");
         assert_eq!(err.setting, "timeout_ms");
     }
 
@@ -455,7 +541,10 @@ mod tests {
             ("PASSGATE_ENVIRONMENT", "staging"),
         ]);
         let lookup = |name: &str| env.get(name).map(|v| v.to_string());
-        let options = Options { app_key: Some("arg-key".into()), ..Options::default() };
+        let options = Options {
+            app_key: Some("arg-key".into()),
+            ..Options::default()
+        };
         let config = Config::resolve(options.with_env(lookup).expect("env")).expect("valid");
         assert_eq!(config.app_key, "arg-key");
         assert_eq!(config.app_secret, "env-secret");

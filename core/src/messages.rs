@@ -169,7 +169,10 @@ fn row(code: OutcomeCode) -> &'static Row {
 fn column(lang: &str) -> usize {
     let tag = lang.trim().replace('_', "-").to_ascii_lowercase();
     let traditional = ["zh-tw", "zh-hk", "zh-mo", "zh-hant"];
-    if traditional.iter().any(|t| tag == *t || tag.starts_with(&format!("{t}-"))) {
+    if traditional
+        .iter()
+        .any(|t| tag == *t || tag.starts_with(&format!("{t}-")))
+    {
         return 2;
     }
     let primary = tag.split('-').next().unwrap_or("");

@@ -65,9 +65,9 @@ struct MemoryInner {
 fn key_of(fingerprint: &str) -> u64 {
     u64::from_str_radix(fingerprint, 16).unwrap_or_else(|_| {
         // Not a fingerprint made by this crate; fold it (FNV-1a).
-        fingerprint
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+        fingerprint.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
     })
 }
 
@@ -83,7 +83,9 @@ impl MemoryStore {
     fn lock(&self) -> MutexGuard<'_, MemoryInner> {
         // A panic while holding the lock leaves the map consistent enough:
         // every operation on it is a single insert/remove.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn now_ms(&self) -> u64 {
@@ -139,7 +141,8 @@ impl MemoryInner {
         // Releases leave stale pairs behind; compact when they dominate.
         if self.order.len() > 2 * self.expiries.len() + 1024 {
             let expiries = &self.expiries;
-            self.order.retain(|(key, expiry)| expiries.get(key) == Some(expiry));
+            self.order
+                .retain(|(key, expiry)| expiries.get(key) == Some(expiry));
         }
     }
 }

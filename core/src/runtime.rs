@@ -53,7 +53,9 @@ fn lock_shared() -> MutexGuard<'static, Option<Shared>> {
             libc::pthread_atfork(None, None, Some(reset_in_child));
         }
     });
-    SHARED.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    SHARED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn build_runtime() -> std::io::Result<tokio::runtime::Runtime> {
@@ -106,7 +108,8 @@ pub(crate) fn client(key: &ClientKey) -> Result<reqwest::Client, String> {
         .tcp_nodelay(true)
         .user_agent(concat!("passgate/", env!("CARGO_PKG_VERSION")));
     if let Some(pem) = &key.extra_ca_pem {
-        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("ca_file: {e}"))?;
+        let certs =
+            reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("ca_file: {e}"))?;
         builder = builder.tls_certs_merge(certs);
     }
     let client = builder.build().map_err(|e| format!("http client: {e}"))?;
@@ -128,7 +131,8 @@ where
     });
     // The sender is dropped without sending only if the task panicked (or the
     // runtime went away): never hang on it.
-    rx.recv().map_err(|_| "validation task panicked".to_string())
+    rx.recv()
+        .map_err(|_| "validation task panicked".to_string())
 }
 
 /// Run `future` on the shared runtime and await it from any executor.

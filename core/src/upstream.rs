@@ -30,7 +30,10 @@ enum Attempt {
 }
 
 async fn read_capped(mut response: reqwest::Response) -> Option<Vec<u8>> {
-    if response.content_length().is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+    if response
+        .content_length()
+        .is_some_and(|len| len > MAX_BODY_BYTES as u64)
+    {
         return None;
     }
     let mut body = Vec::new();
@@ -155,8 +158,14 @@ fn integer(value: Option<&Value>) -> Option<i64> {
     }
 }
 
-/// The envelope `{"code": int, "msg": str, "data": {...}}`, or `None`.
-fn envelope(body: &[u8]) -> Option<(i64, Option<String>, Option<Map<String, Value>>)> {
+/// The envelope `{"code": int, "msg": str, "data": {...}}`.
+struct Envelope {
+    code: i64,
+    msg: Option<String>,
+    data: Option<Map<String, Value>>,
+}
+
+fn envelope(body: &[u8]) -> Option<Envelope> {
     let Value::Object(mut root) = serde_json::from_slice::<Value>(body).ok()? else {
         return None;
     };
@@ -166,7 +175,7 @@ fn envelope(body: &[u8]) -> Option<(i64, Option<String>, Option<Map<String, Valu
         Some(Value::Object(data)) => Some(data),
         _ => None,
     };
-    Some((code, msg, data))
+    Some(Envelope { code, msg, data })
 }
 
 fn failed(code: OutcomeCode, upstream_error: Option<String>) -> ValidateAnswer {
@@ -179,15 +188,21 @@ fn failed(code: OutcomeCode, upstream_error: Option<String>) -> ValidateAnswer {
 
 /// Messages that some servers put in `msg` on success; not error strings.
 fn is_success_msg(msg: &str) -> bool {
-    matches!(msg.trim().to_ascii_lowercase().as_str(), "" | "ok" | "success")
+    matches!(
+        msg.trim().to_ascii_lowercase().as_str(),
+        "" | "ok" | "success"
+    )
 }
 
 pub(crate) fn interpret_validate(exchange: &Exchange) -> ValidateAnswer {
     let parsed = exchange.body.as_deref().and_then(envelope);
     let status_code = code_for_status(exchange.status);
-    let Some((code, msg, data)) = parsed else {
+    let Some(Envelope { code, msg, data }) = parsed else {
         // No envelope: a deciding status, else a broken upstream.
-        return failed(status_code.unwrap_or(OutcomeCode::UpstreamUnavailable), None);
+        return failed(
+            status_code.unwrap_or(OutcomeCode::UpstreamUnavailable),
+            None,
+        );
     };
     let error = data
         .as_ref()
@@ -232,7 +247,11 @@ pub(crate) fn interpret_validate(exchange: &Exchange) -> ValidateAnswer {
 
 fn valid_answer(data: &Map<String, Value>) -> ValidateAnswer {
     let nested = data.get("captcha_args").and_then(Value::as_object);
-    let field = |name: &str| nested.and_then(|args| args.get(name)).or_else(|| data.get(name));
+    let field = |name: &str| {
+        nested
+            .and_then(|args| args.get(name))
+            .or_else(|| data.get(name))
+    };
     let args = CaptchaArgs {
         platform: text(field("platform")),
         user_ip: text(field("user_ip")).or_else(|| text(data.get("client_ip"))),
@@ -290,8 +309,11 @@ pub(crate) fn interpret_issue(exchange: &Exchange) -> Result<ServerToken, IssueF
     };
     let parsed = exchange.body.as_deref().and_then(envelope);
     let status_code = code_for_status(exchange.status);
-    let Some((code, msg, data)) = parsed else {
-        return Err(fail(status_code.unwrap_or(OutcomeCode::UpstreamUnavailable), None));
+    let Some(Envelope { code, msg, data }) = parsed else {
+        return Err(fail(
+            status_code.unwrap_or(OutcomeCode::UpstreamUnavailable),
+            None,
+        ));
     };
     let error = data
         .as_ref()
@@ -301,7 +323,9 @@ pub(crate) fn interpret_issue(exchange: &Exchange) -> Result<ServerToken, IssueF
         return Err(fail(status_code, error));
     }
     if code != 0 {
-        let code = error.as_deref().map_or(OutcomeCode::Rejected, code_for_upstream_error);
+        let code = error
+            .as_deref()
+            .map_or(OutcomeCode::Rejected, code_for_upstream_error);
         return Err(fail(code, error));
     }
     let data = data.ok_or_else(|| fail(OutcomeCode::UpstreamUnavailable, None))?;
@@ -343,33 +367,69 @@ mod tests {
         assert_eq!(args.solved_at, Some(1_700_000_000));
         assert_eq!(args.user_ip.as_deref(), Some("1.2.3.4"));
 
-        let flat = answer(200, r#"{"code":0,"data":{"ok":true,"client_ip":"5.6.7.8","risk_score":40}}"#);
+        let flat = answer(
+            200,
+            r#"{"code":0,"data":{"ok":true,"client_ip":"5.6.7.8","risk_score":40}}"#,
+        );
         assert_eq!(flat.failure, None);
         assert_eq!(flat.risk_score, Some(40));
-        assert_eq!(flat.captcha_args.expect("args").user_ip.as_deref(), Some("5.6.7.8"));
+        assert_eq!(
+            flat.captcha_args.expect("args").user_ip.as_deref(),
+            Some("5.6.7.8")
+        );
     }
 
     #[test]
     fn failures() {
-        let a = answer(200, r#"{"code":0,"msg":"ok","data":{"valid":false,"error":"token_expired"}}"#);
+        let a = answer(
+            200,
+            r#"{"code":0,"msg":"ok","data":{"valid":false,"error":"token_expired"}}"#,
+        );
         assert_eq!(a.failure, Some(OutcomeCode::Expired));
         assert_eq!(a.upstream_error.as_deref(), Some("token_expired"));
-        let a = answer(200, r#"{"code":0,"msg":"token_consumed","data":{"valid":false}}"#);
+        let a = answer(
+            200,
+            r#"{"code":0,"msg":"token_consumed","data":{"valid":false}}"#,
+        );
         assert_eq!(a.failure, Some(OutcomeCode::Replayed));
-        let a = answer(200, r#"{"code":40001,"msg":"invalid_app_secret","data":null}"#);
+        let a = answer(
+            200,
+            r#"{"code":40001,"msg":"invalid_app_secret","data":null}"#,
+        );
         assert_eq!(a.failure, Some(OutcomeCode::Misconfigured));
-        let a = answer(200, r#"{"code":0,"data":{"valid":false,"error":"brand_new_error"}}"#);
+        let a = answer(
+            200,
+            r#"{"code":0,"data":{"valid":false,"error":"brand_new_error"}}"#,
+        );
         assert_eq!(a.failure, Some(OutcomeCode::Rejected));
-        let a = answer(200, r#"{"code":0,"data":{"valid":false,"degraded":true,"reason":"quota"}}"#);
+        let a = answer(
+            200,
+            r#"{"code":0,"data":{"valid":false,"degraded":true,"reason":"quota"}}"#,
+        );
         assert_eq!(a.failure, Some(OutcomeCode::Degraded));
         assert_eq!(a.upstream_error.as_deref(), Some("quota"));
-        assert_eq!(answer(200, "<html>").failure, Some(OutcomeCode::UpstreamUnavailable));
-        assert_eq!(answer(200, r#"{"code":0}"#).failure, Some(OutcomeCode::UpstreamUnavailable));
-        assert_eq!(answer(200, r#"{"code":0,"data":{}}"#).failure, Some(OutcomeCode::UpstreamUnavailable));
-        assert_eq!(answer(502, "bad gateway").failure, Some(OutcomeCode::UpstreamUnavailable));
+        assert_eq!(
+            answer(200, "<html>").failure,
+            Some(OutcomeCode::UpstreamUnavailable)
+        );
+        assert_eq!(
+            answer(200, r#"{"code":0}"#).failure,
+            Some(OutcomeCode::UpstreamUnavailable)
+        );
+        assert_eq!(
+            answer(200, r#"{"code":0,"data":{}}"#).failure,
+            Some(OutcomeCode::UpstreamUnavailable)
+        );
+        assert_eq!(
+            answer(502, "bad gateway").failure,
+            Some(OutcomeCode::UpstreamUnavailable)
+        );
         assert_eq!(answer(429, "").failure, Some(OutcomeCode::RateLimited));
         assert_eq!(answer(401, "").failure, Some(OutcomeCode::Misconfigured));
-        assert_eq!(answer(404, "").failure, Some(OutcomeCode::UpstreamUnavailable));
+        assert_eq!(
+            answer(404, "").failure,
+            Some(OutcomeCode::UpstreamUnavailable)
+        );
     }
 
     #[test]

@@ -33,7 +33,11 @@ struct Trace {
 }
 
 fn non_empty(value: &Option<String>) -> Option<String> {
-    value.as_ref().map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_string)
+    value
+        .as_ref()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
 }
 
 fn finish(inner: &Inner, request: &ValidateRequest, trace: Trace, code: OutcomeCode) -> Outcome {
@@ -118,7 +122,11 @@ async fn decide(
     // Replay guard: claim before anything else can happen.
     let mut claimed = false;
     if !request.keep_token {
-        match inner.store.claim(&token.fingerprint, config.claim_ttl()).await {
+        match inner
+            .store
+            .claim(&token.fingerprint, config.claim_ttl())
+            .await
+        {
             Ok(true) => claimed = true,
             Ok(false) => return OutcomeCode::Replayed,
             Err(_) if config.policy.fail_open_on_store_error => {
@@ -149,7 +157,7 @@ fn test_mode_code(token: &str) -> OutcomeCode {
     let name = token.strip_prefix("pt_test_").unwrap_or("");
     if name == "internal_error" {
         // Lets an app's own tests exercise its handling of InternalError.
-        panic!("pt_test_internal_error: deliberate panic in test mode");
+        panic!("deliberate panic requested by a test-mode token");
     }
     OutcomeCode::parse(name).unwrap_or(OutcomeCode::Rejected)
 }
@@ -191,7 +199,11 @@ async fn ask_upstream(
     let solved_at = trace.answer.captcha_args.as_ref().and_then(|a| a.solved_at);
     trace.token_age_ms = solved_at.map(|solved_at| {
         // Some servers send milliseconds.
-        let solved_at_ms = if solved_at > 100_000_000_000 { solved_at } else { solved_at.saturating_mul(1000) };
+        let solved_at_ms = if solved_at > 100_000_000_000 {
+            solved_at
+        } else {
+            solved_at.saturating_mul(1000)
+        };
         unix_now_ms().saturating_sub(solved_at_ms)
     });
 
@@ -203,7 +215,8 @@ async fn ask_upstream(
         Some(code) => return code,
         None => {}
     }
-    let max_age_ms = i64::try_from((config.max_token_age + config.clock_skew).as_millis()).unwrap_or(i64::MAX);
+    let max_age_ms =
+        i64::try_from((config.max_token_age + config.clock_skew).as_millis()).unwrap_or(i64::MAX);
     if trace.token_age_ms.is_some_and(|age| age > max_age_ms) {
         return OutcomeCode::Expired;
     }

@@ -161,7 +161,10 @@ async fn issue(inner: &Inner, request: IssueRequest) -> Result<ServerToken, Erro
     if config.mode == Mode::Test {
         let now = crate::validate::unix_now_ms() / 1000;
         return Ok(ServerToken {
-            server_token: format!("sct_test_{}", crate::token::fingerprint("issue", &format!("{now}{}", request.action))),
+            server_token: format!(
+                "sct_test_{}",
+                crate::token::fingerprint("issue", &format!("{now}{}", request.action))
+            ),
             expires_in: Some(i64::try_from(request.ttl.unwrap_or(300)).unwrap_or(300)),
             issued_at: Some(now),
         });

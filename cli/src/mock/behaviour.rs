@@ -64,7 +64,10 @@ fn string(map: &Map<String, Value>, key: &str) -> Result<Option<String>, String>
 fn uint(map: &Map<String, Value>, key: &str) -> Result<Option<u64>, String> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_u64().map(Some).ok_or_else(|| format!("{key}: expected a whole number")),
+        Some(v) => v
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| format!("{key}: expected a whole number")),
     }
 }
 
@@ -101,7 +104,10 @@ const KNOWN_KEYS: [&str; 19] = [
 impl Behaviour {
     pub fn from_json(value: &Value) -> Result<Behaviour, String> {
         let map = value.as_object().ok_or("a script must be a JSON object")?;
-        if let Some(unknown) = map.keys().find(|k| !KNOWN_KEYS.contains(&k.as_str()) && *k != "token") {
+        if let Some(unknown) = map
+            .keys()
+            .find(|k| !KNOWN_KEYS.contains(&k.as_str()) && *k != "token")
+        {
             return Err(format!("unknown script key {unknown:?}"));
         }
         let error_in = match string(map, "error_in")?.as_deref() {
@@ -136,7 +142,10 @@ impl Behaviour {
             uid: string(map, "uid")?,
             challenge_id: string(map, "challenge_id")?,
             risk_score: map.get("risk_score").and_then(Value::as_i64),
-            solved_at_offset_s: map.get("solved_at_offset_s").and_then(Value::as_i64).unwrap_or(0),
+            solved_at_offset_s: map
+                .get("solved_at_offset_s")
+                .and_then(Value::as_i64)
+                .unwrap_or(0),
             no_solved_at: flag(map, "no_solved_at")?,
             legacy_ok: flag(map, "legacy_ok")?,
             flat: flag(map, "flat")?,
@@ -197,7 +206,10 @@ pub fn scripted_failure(script: &Behaviour) -> Option<Reply> {
         return Some(Reply::Json(200, json!({ "code": 0, "msg": "ok" })));
     }
     if script.degraded {
-        let reason = script.reason.clone().unwrap_or_else(|| "quota_exhausted".into());
+        let reason = script
+            .reason
+            .clone()
+            .unwrap_or_else(|| "quota_exhausted".into());
         return Some(Reply::Json(
             200,
             json!({ "code": 0, "msg": "ok", "data": { "valid": false, "degraded": true, "reason": reason } }),
@@ -205,7 +217,9 @@ pub fn scripted_failure(script: &Behaviour) -> Option<Reply> {
     }
     let error = script.error.as_deref()?;
     let body = match script.error_in {
-        ErrorPlace::Data => json!({ "code": 0, "msg": "ok", "data": { "valid": false, "error": error } }),
+        ErrorPlace::Data => {
+            json!({ "code": 0, "msg": "ok", "data": { "valid": false, "error": error } })
+        }
         ErrorPlace::Msg => json!({ "code": 0, "msg": error, "data": { "valid": false } }),
         ErrorPlace::Envelope => envelope_error(40000, error),
     };
@@ -213,7 +227,12 @@ pub fn scripted_failure(script: &Behaviour) -> Option<Reply> {
 }
 
 /// The valid answer, shaped by the script.
-pub fn valid_answer(script: &Behaviour, challenge_id: String, client_ip: Option<&str>, now_s: i64) -> Value {
+pub fn valid_answer(
+    script: &Behaviour,
+    challenge_id: String,
+    client_ip: Option<&str>,
+    now_s: i64,
+) -> Value {
     let solved_at = (!script.no_solved_at).then_some(now_s + script.solved_at_offset_s);
     let user_ip = client_ip.unwrap_or("127.0.0.1");
     let risk_score = script.risk_score.unwrap_or(10);

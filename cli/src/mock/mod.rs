@@ -19,8 +19,8 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 
-pub use behaviour::{Behaviour, ErrorPlace, Fault};
 use behaviour::{envelope_error, reason_phrase, scripted_failure, valid_answer, Reply};
+pub use behaviour::{Behaviour, ErrorPlace, Fault};
 
 pub const DEFAULT_APP_KEY: &str = "test-app-key";
 pub const DEFAULT_APP_SECRET: &str = "test-app-secret";
@@ -150,18 +150,29 @@ pub fn load_scripts(text: &str) -> Result<HashMap<String, Behaviour>, String> {
     if let Some(cases) = root.get("cases").and_then(Value::as_array) {
         for case in cases {
             let name = case.get("name").and_then(Value::as_str).unwrap_or("?");
-            for call in case.get("calls").and_then(Value::as_array).into_iter().flatten() {
-                let (Some(token), Some(script)) = (call.get("token").and_then(Value::as_str), call.get("emulator"))
-                else {
+            for call in case
+                .get("calls")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let (Some(token), Some(script)) = (
+                    call.get("token").and_then(Value::as_str),
+                    call.get("emulator"),
+                ) else {
                     continue;
                 };
-                let behaviour = Behaviour::from_json(script).map_err(|e| format!("case {name}: {e}"))?;
+                let behaviour =
+                    Behaviour::from_json(script).map_err(|e| format!("case {name}: {e}"))?;
                 scripts.insert(token.to_string(), behaviour);
             }
         }
     } else if let Some(map) = root.as_object() {
         for (token, script) in map {
-            scripts.insert(token.clone(), Behaviour::from_json(script).map_err(|e| format!("{token}: {e}"))?);
+            scripts.insert(
+                token.clone(),
+                Behaviour::from_json(script).map_err(|e| format!("{token}: {e}"))?,
+            );
         }
     } else {
         return Err("expected {\"cases\": [...]} or a {token: script} object".into());
@@ -263,7 +274,10 @@ impl Bound {
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             };
-            self.state.counters.connections_accepted.fetch_add(1, Ordering::SeqCst);
+            self.state
+                .counters
+                .connections_accepted
+                .fetch_add(1, Ordering::SeqCst);
             let _ = stream.set_nodelay(true);
             let state = self.state.clone();
             let acceptor = self.acceptor.clone();
@@ -295,7 +309,10 @@ enum Ending {
     Reset,
 }
 
-async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, state: &State) -> Ending {
+async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    state: &State,
+) -> Ending {
     let mut buffer = Vec::new();
     let mut counted_api = false;
     loop {
@@ -306,17 +323,36 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, sta
         let is_api = !request.path.starts_with("/__mock/");
         if is_api && !counted_api {
             counted_api = true;
-            state.counters.api_connections.fetch_add(1, Ordering::SeqCst);
+            state
+                .counters
+                .api_connections
+                .fetch_add(1, Ordering::SeqCst);
         }
         let reply = route(state, &request).await;
         let keep_alive = request.keep_alive;
         let written = match reply {
             Reply::Json(status, body) => {
                 let body = body.to_string();
-                http::write_response(stream, status, reason_phrase(status), "application/json", body.as_bytes(), keep_alive).await
+                http::write_response(
+                    stream,
+                    status,
+                    reason_phrase(status),
+                    "application/json",
+                    body.as_bytes(),
+                    keep_alive,
+                )
+                .await
             }
             Reply::Raw(status, body) => {
-                http::write_response(stream, status, reason_phrase(status), "text/html", &body, keep_alive).await
+                http::write_response(
+                    stream,
+                    status,
+                    reason_phrase(status),
+                    "text/html",
+                    &body,
+                    keep_alive,
+                )
+                .await
             }
             Reply::Fault(Fault::Close) => return Ending::Closed,
             Reply::Fault(Fault::ResetMidBody) => {
@@ -347,7 +383,10 @@ async fn route(state: &State, request: &http::Request) -> Reply {
             validate(state, request).await
         }
         ("POST", "/api/validate") => {
-            state.counters.backup_validate_calls.fetch_add(1, Ordering::SeqCst);
+            state
+                .counters
+                .backup_validate_calls
+                .fetch_add(1, Ordering::SeqCst);
             validate(state, request).await
         }
         ("POST", "/v1/server/challenge/issue") => {
@@ -384,7 +423,10 @@ async fn route(state: &State, request: &http::Request) -> Reply {
             state.reset();
             Reply::Json(200, json!({ "ok": true }))
         }
-        _ => Reply::Json(404, json!({ "code": 404, "msg": "not_found", "data": null })),
+        _ => Reply::Json(
+            404,
+            json!({ "code": 404, "msg": "not_found", "data": null }),
+        ),
     }
 }
 
@@ -394,16 +436,29 @@ fn check_keys(state: &State, request: &http::Request) -> Option<Reply> {
         return Some(Reply::Json(200, envelope_error(40101, "invalid_app_key")));
     }
     if request.header("x-app-secret") != Some(state.app_secret.as_str()) {
-        return Some(Reply::Json(200, envelope_error(40102, "invalid_app_secret")));
+        return Some(Reply::Json(
+            200,
+            envelope_error(40102, "invalid_app_secret"),
+        ));
     }
     None
 }
 
 async fn validate(state: &State, request: &http::Request) -> Reply {
     let body = json_body(request);
-    let token = body.get("pass_token").and_then(Value::as_str).unwrap_or("").to_string();
-    let keep_token = body.get("keep_token").and_then(Value::as_bool).unwrap_or(false);
-    let client_ip = body.get("client_ip").and_then(Value::as_str).map(str::to_string);
+    let token = body
+        .get("pass_token")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let keep_token = body
+        .get("keep_token")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let client_ip = body
+        .get("client_ip")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let script = state.take_script(&token);
     if script.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(script.delay_ms)).await;
@@ -414,7 +469,12 @@ async fn validate(state: &State, request: &http::Request) -> Reply {
     if let Some(reply) = scripted_failure(&script) {
         return reply;
     }
-    let invalid = |error: &str| Reply::Json(200, json!({ "code": 0, "msg": "ok", "data": { "valid": false, "error": error } }));
+    let invalid = |error: &str| {
+        Reply::Json(
+            200,
+            json!({ "code": 0, "msg": "ok", "data": { "valid": false, "error": error } }),
+        )
+    };
     if token.trim().is_empty() {
         return invalid("empty_token");
     }
@@ -437,12 +497,24 @@ async fn validate(state: &State, request: &http::Request) -> Reply {
         }
     }
     let seq = state.counters.challenge_seq.fetch_add(1, Ordering::SeqCst) + 1;
-    Reply::Json(200, valid_answer(&script, format!("ch_{seq:06}"), client_ip.as_deref(), now_s()))
+    Reply::Json(
+        200,
+        valid_answer(
+            &script,
+            format!("ch_{seq:06}"),
+            client_ip.as_deref(),
+            now_s(),
+        ),
+    )
 }
 
 async fn issue(state: &State, request: &http::Request) -> Reply {
     let body = json_body(request);
-    let action = body.get("action").and_then(Value::as_str).unwrap_or("").to_string();
+    let action = body
+        .get("action")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let script = state.take_script(&format!("issue:{action}"));
     if script.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(script.delay_ms)).await;
@@ -456,7 +528,11 @@ async fn issue(state: &State, request: &http::Request) -> Reply {
     if action.trim().is_empty() {
         return Reply::Json(200, envelope_error(40002, "invalid_action"));
     }
-    let ttl = body.get("ttl").and_then(Value::as_i64).unwrap_or(300).clamp(1, 3600);
+    let ttl = body
+        .get("ttl")
+        .and_then(Value::as_i64)
+        .unwrap_or(300)
+        .clamp(1, 3600);
     let seq = state.counters.challenge_seq.fetch_add(1, Ordering::SeqCst) + 1;
     Reply::Json(
         200,

@@ -11,18 +11,28 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs
 pub fn acceptor() -> Result<(tokio_rustls::TlsAcceptor, String), String> {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(|e| e.to_string())?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, "passgate mock CA");
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "passgate mock CA");
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     let ca_key = KeyPair::generate().map_err(|e| e.to_string())?;
     let ca_cert = ca_params.self_signed(&ca_key).map_err(|e| e.to_string())?;
     let issuer = Issuer::new(ca_params, ca_key);
 
-    let mut leaf_params = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-        .map_err(|e| e.to_string())?;
-    leaf_params.distinguished_name.push(DnType::CommonName, "passgate mock");
+    let mut leaf_params =
+        CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .map_err(|e| e.to_string())?;
+    leaf_params
+        .distinguished_name
+        .push(DnType::CommonName, "passgate mock");
     leaf_params.use_authority_key_identifier_extension = true;
     let leaf_key = KeyPair::generate().map_err(|e| e.to_string())?;
-    let leaf_cert = leaf_params.signed_by(&leaf_key, &issuer).map_err(|e| e.to_string())?;
+    let leaf_cert = leaf_params
+        .signed_by(&leaf_key, &issuer)
+        .map_err(|e| e.to_string())?;
 
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
@@ -34,5 +44,8 @@ pub fn acceptor() -> Result<(tokio_rustls::TlsAcceptor, String), String> {
             PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
         )
         .map_err(|e| e.to_string())?;
-    Ok((tokio_rustls::TlsAcceptor::from(Arc::new(config)), ca_cert.pem()))
+    Ok((
+        tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        ca_cert.pem(),
+    ))
 }

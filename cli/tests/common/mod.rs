@@ -26,9 +26,14 @@ impl MockProcess {
             .expect("spawn passgate mock");
         let stdout = child.stdout.take().expect("stdout");
         let mut first = String::new();
-        BufReader::new(stdout).read_line(&mut first).expect("read base URL");
+        BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("read base URL");
         let base_url = first.trim().to_string();
-        assert!(base_url.starts_with("http"), "first line is the base URL, got {base_url:?}");
+        assert!(
+            base_url.starts_with("http"),
+            "first line is the base URL, got {base_url:?}"
+        );
         MockProcess { base_url, child }
     }
 }
