@@ -1,0 +1,144 @@
+//! `make bench`: local-check cost, and sequential validations per second
+//! against the emulator — passgate's pooled client vs. a baseline that builds
+//! a new HTTP client per call (what the official SDKs do) — over HTTP and TLS.
+//! Prints medians and the ratio measured in the same run.
+
+use std::time::{Duration, Instant};
+
+use passgate_cli::mock::{MockOptions, MockServer, DEFAULT_APP_KEY, DEFAULT_APP_SECRET};
+use passgate_core::{fingerprint, Config, MemoryStore, Options, OutcomeCode, ValidateRequest, Verifier};
+
+const ROUNDS: usize = 5;
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// ns per local check: fingerprint + memory claim + expiry comparison.
+fn local_checks() -> f64 {
+    let config = Config::resolve(Options {
+        app_key: Some("k".into()),
+        app_secret: Some(DEFAULT_APP_SECRET.into()),
+        ..Options::default()
+    })
+    .expect("config");
+    let ttl = config.claim_ttl();
+    let max_age_ms = ttl.as_millis() as i64;
+    let tokens: Vec<String> = (0..200_000).map(|i| format!("pt_bench_{i:08}_abcdefghijklmnopqrstuvwxyz0123456789")).collect();
+    let samples = (0..ROUNDS)
+        .map(|_| {
+            let store = MemoryStore::new(1_000_000);
+            let started = Instant::now();
+            let mut expired = 0usize;
+            for (i, token) in tokens.iter().enumerate() {
+                let fp = fingerprint(DEFAULT_APP_SECRET, token);
+                assert!(store.claim_now(&fp, ttl));
+                let age_ms = (i % 400_000) as i64;
+                expired += usize::from(age_ms > max_age_ms);
+            }
+            std::hint::black_box(expired);
+            started.elapsed().as_nanos() as f64 / tokens.len() as f64
+        })
+        .collect();
+    median(samples)
+}
+
+fn passgate_rate(verifier: &Verifier, prefix: &str, calls: usize) -> f64 {
+    // Warm the pool, then measure.
+    let _ = verifier.validate_blocking(ValidateRequest::new(Some(&format!("pt_{prefix}_warm"))));
+    let started = Instant::now();
+    for i in 0..calls {
+        let outcome = verifier
+            .validate_blocking(ValidateRequest::new(Some(&format!("pt_{prefix}_{i}"))))
+            .expect("outcome");
+        assert_eq!(outcome.code, OutcomeCode::Passed);
+    }
+    calls as f64 / started.elapsed().as_secs_f64()
+}
+
+/// A new client per call, as the official SDKs do.
+fn baseline_rate(runtime: &tokio::runtime::Runtime, base: &str, ca_pem: Option<&str>, prefix: &str, calls: usize) -> f64 {
+    let url = format!("{base}/v1/validate");
+    let started = Instant::now();
+    runtime.block_on(async {
+        for i in 0..calls {
+            let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(5));
+            if let Some(pem) = ca_pem {
+                builder = builder.tls_certs_merge(reqwest::Certificate::from_pem_bundle(pem.as_bytes()).expect("ca"));
+            }
+            let client = builder.build().expect("client");
+            let body = serde_json::json!({ "pass_token": format!("pt_{prefix}_{i}"), "keep_token": false });
+            let answer = client
+                .post(&url)
+                .header("X-App-Key", DEFAULT_APP_KEY)
+                .header("X-App-Secret", DEFAULT_APP_SECRET)
+                .header("Content-Type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .expect("send")
+                .bytes()
+                .await
+                .expect("body");
+            let parsed: serde_json::Value = serde_json::from_slice(&answer).expect("json");
+            assert_eq!(parsed["data"]["valid"], true);
+        }
+    });
+    calls as f64 / started.elapsed().as_secs_f64()
+}
+
+fn main() {
+    // `cargo bench` passes --bench; nothing else to parse.
+    let calls: usize = std::env::var("PASSGATE_BENCH_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    println!("passgate bench: median of {ROUNDS} rounds, {calls} sequential validations per round\n");
+    let local_ns = local_checks();
+
+    let mut rows = Vec::new();
+    for tls in [false, true] {
+        let mock = MockServer::start(MockOptions { tls, ..MockOptions::default() }).expect("mock");
+        let ca_path = std::env::temp_dir().join(format!("passgate-bench-ca-{}.pem", std::process::id()));
+        if let Some(pem) = &mock.ca_pem {
+            std::fs::write(&ca_path, pem).expect("write ca");
+        }
+        let verifier = Verifier::from_config(
+            Config::resolve(Options {
+                app_key: Some(DEFAULT_APP_KEY.into()),
+                app_secret: Some(DEFAULT_APP_SECRET.into()),
+                api_base: Some(mock.base_url.clone()),
+                ca_file: tls.then(|| ca_path.to_string_lossy().into_owned()),
+                ..Options::default()
+            })
+            .expect("config"),
+        );
+        let label = if tls { "tls" } else { "http" };
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        for round in 0..ROUNDS {
+            ours.push(passgate_rate(&verifier, &format!("{label}_pg_{round}"), calls));
+            theirs.push(baseline_rate(&runtime, &mock.base_url, mock.ca_pem.as_deref(), &format!("{label}_bl_{round}"), calls));
+        }
+        let stats = mock.stats();
+        rows.push((label, median(ours), median(theirs), stats));
+        let _ = std::fs::remove_file(&ca_path);
+    }
+
+    println!("| measurement                              | passgate | baseline | ratio |");
+    println!("|------------------------------------------|---------:|---------:|------:|");
+    println!("| local checks, ns/op (fp + claim + expiry) | {local_ns:>8.0} |        - |     - |");
+    for (label, ours, theirs, _) in &rows {
+        println!(
+            "| sequential validations/s over {label:<4}       | {ours:>8.0} | {theirs:>8.0} | {:>4.1}x |",
+            ours / theirs
+        );
+    }
+    println!();
+    for (label, _, _, stats) in &rows {
+        println!(
+            "{label}: emulator accepted {} TCP connections for {} validate calls",
+            stats.connections_accepted, stats.validate_calls
+        );
+    }
+    println!("\ntargets: local checks <= 2000 ns/op; >= 5x the baseline over TLS");
+}
