@@ -6,7 +6,9 @@
 use std::time::{Duration, Instant};
 
 use passgate_cli::mock::{MockOptions, MockServer, DEFAULT_APP_KEY, DEFAULT_APP_SECRET};
-use passgate_core::{fingerprint, Config, MemoryStore, Options, OutcomeCode, ValidateRequest, Verifier};
+use passgate_core::{
+    fingerprint, Config, MemoryStore, Options, OutcomeCode, ValidateRequest, Verifier,
+};
 
 const ROUNDS: usize = 5;
 
@@ -25,7 +27,9 @@ fn local_checks() -> f64 {
     .expect("config");
     let ttl = config.claim_ttl();
     let max_age_ms = ttl.as_millis() as i64;
-    let tokens: Vec<String> = (0..200_000).map(|i| format!("pt_bench_{i:08}_abcdefghijklmnopqrstuvwxyz0123456789")).collect();
+    let tokens: Vec<String> = (0..200_000)
+        .map(|i| format!("pt_bench_{i:08}_abcdefghijklmnopqrstuvwxyz0123456789"))
+        .collect();
     let samples = (0..ROUNDS)
         .map(|_| {
             let store = MemoryStore::new(1_000_000);
@@ -58,7 +62,13 @@ fn passgate_rate(verifier: &Verifier, prefix: &str, calls: usize) -> f64 {
 }
 
 /// A new client per call, as the official SDKs do.
-fn baseline_rate(runtime: &tokio::runtime::Runtime, base: &str, ca_pem: Option<&str>, prefix: &str, calls: usize) -> f64 {
+fn baseline_rate(
+    runtime: &tokio::runtime::Runtime,
+    base: &str,
+    ca_pem: Option<&str>,
+    prefix: &str,
+    calls: usize,
+) -> f64 {
     let url = format!("{base}/v1/validate");
     let started = Instant::now();
     runtime.block_on(async {
@@ -90,15 +100,28 @@ fn baseline_rate(runtime: &tokio::runtime::Runtime, base: &str, ca_pem: Option<&
 
 fn main() {
     // `cargo bench` passes --bench; nothing else to parse.
-    let calls: usize = std::env::var("PASSGATE_BENCH_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    println!("passgate bench: median of {ROUNDS} rounds, {calls} sequential validations per round\n");
+    let calls: usize = std::env::var("PASSGATE_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    println!(
+        "passgate bench: median of {ROUNDS} rounds, {calls} sequential validations per round\n"
+    );
     let local_ns = local_checks();
 
     let mut rows = Vec::new();
     for tls in [false, true] {
-        let mock = MockServer::start(MockOptions { tls, ..MockOptions::default() }).expect("mock");
-        let ca_path = std::env::temp_dir().join(format!("passgate-bench-ca-{}.pem", std::process::id()));
+        let mock = MockServer::start(MockOptions {
+            tls,
+            ..MockOptions::default()
+        })
+        .expect("mock");
+        let ca_path =
+            std::env::temp_dir().join(format!("passgate-bench-ca-{}.pem", std::process::id()));
         if let Some(pem) = &mock.ca_pem {
             std::fs::write(&ca_path, pem).expect("write ca");
         }
@@ -116,8 +139,18 @@ fn main() {
         let mut ours = Vec::new();
         let mut theirs = Vec::new();
         for round in 0..ROUNDS {
-            ours.push(passgate_rate(&verifier, &format!("{label}_pg_{round}"), calls));
-            theirs.push(baseline_rate(&runtime, &mock.base_url, mock.ca_pem.as_deref(), &format!("{label}_bl_{round}"), calls));
+            ours.push(passgate_rate(
+                &verifier,
+                &format!("{label}_pg_{round}"),
+                calls,
+            ));
+            theirs.push(baseline_rate(
+                &runtime,
+                &mock.base_url,
+                mock.ca_pem.as_deref(),
+                &format!("{label}_bl_{round}"),
+                calls,
+            ));
         }
         let stats = mock.stats();
         rows.push((label, median(ours), median(theirs), stats));

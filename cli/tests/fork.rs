@@ -17,6 +17,7 @@ fn validate_after_fork_in_child_and_parent() {
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
         .args([
             "--exact",
+            "--ignored",
             "fork_scenario",
             "--test-threads=1",
             "--nocapture",
@@ -40,12 +41,12 @@ fn validate_after_fork_in_child_and_parent() {
     assert_eq!(mock.stats().validate_calls, 3);
 }
 
-/// Does nothing unless started by the test above.
+/// Run only by the test above, in its own process.
 #[test]
+#[ignore = "run in a subprocess by validate_after_fork_in_child_and_parent"]
 fn fork_scenario() {
-    let Ok(base_url) = std::env::var(SCENARIO_ENV) else {
-        return;
-    };
+    let base_url =
+        std::env::var(SCENARIO_ENV).expect("started by validate_after_fork_in_child_and_parent");
     let verifier = common::verifier(common::options_for(&base_url));
     let validate = |token: &str| {
         verifier
