@@ -194,29 +194,44 @@ fn is_success_msg(msg: &str) -> bool {
     )
 }
 
-pub(crate) fn interpret_validate(exchange: &Exchange) -> ValidateAnswer {
-    let parsed = exchange.body.as_deref().and_then(envelope);
+/// What every endpoint's answer has in common. A deciding HTTP status, a
+/// missing envelope or `code != 0` ends as `Err((code, upstream error))`;
+/// otherwise the `data` object (if any) and the error string (if any).
+struct Opened {
+    data: Option<Map<String, Value>>,
+    error: Option<String>,
+}
+
+fn open(exchange: &Exchange) -> Result<Opened, (OutcomeCode, Option<String>)> {
     let status_code = code_for_status(exchange.status);
-    let Some(Envelope { code, msg, data }) = parsed else {
+    let Some(Envelope { code, msg, data }) = exchange.body.as_deref().and_then(envelope) else {
         // No envelope: a deciding status, else a broken upstream.
-        return failed(
+        return Err((
             status_code.unwrap_or(OutcomeCode::UpstreamUnavailable),
             None,
-        );
+        ));
     };
     let error = data
         .as_ref()
         .and_then(|d| text(d.get("error")))
-        .or_else(|| msg.clone().filter(|m| !is_success_msg(m)));
+        .or_else(|| msg.filter(|m| !is_success_msg(m)));
     if let Some(status_code) = status_code {
-        return failed(status_code, error);
+        return Err((status_code, error));
     }
     if code != 0 {
         let code = error
             .as_deref()
             .map_or(OutcomeCode::Rejected, code_for_upstream_error);
-        return failed(code, error);
+        return Err((code, error));
     }
+    Ok(Opened { data, error })
+}
+
+pub(crate) fn interpret_validate(exchange: &Exchange) -> ValidateAnswer {
+    let Opened { data, error } = match open(exchange) {
+        Ok(opened) => opened,
+        Err((code, error)) => return failed(code, error),
+    };
     let Some(data) = data else {
         return failed(OutcomeCode::UpstreamUnavailable, None);
     };
@@ -307,27 +322,7 @@ pub(crate) fn interpret_issue(exchange: &Exchange) -> Result<ServerToken, IssueF
         upstream_error,
         upstream_status: exchange.status,
     };
-    let parsed = exchange.body.as_deref().and_then(envelope);
-    let status_code = code_for_status(exchange.status);
-    let Some(Envelope { code, msg, data }) = parsed else {
-        return Err(fail(
-            status_code.unwrap_or(OutcomeCode::UpstreamUnavailable),
-            None,
-        ));
-    };
-    let error = data
-        .as_ref()
-        .and_then(|d| text(d.get("error")))
-        .or_else(|| msg.filter(|m| !is_success_msg(m)));
-    if let Some(status_code) = status_code {
-        return Err(fail(status_code, error));
-    }
-    if code != 0 {
-        let code = error
-            .as_deref()
-            .map_or(OutcomeCode::Rejected, code_for_upstream_error);
-        return Err(fail(code, error));
-    }
+    let Opened { data, error } = open(exchange).map_err(|(code, error)| fail(code, error))?;
     let data = data.ok_or_else(|| fail(OutcomeCode::UpstreamUnavailable, None))?;
     let server_token = text(data.get("server_token"))
         .ok_or_else(|| fail(OutcomeCode::UpstreamUnavailable, error.clone()))?;

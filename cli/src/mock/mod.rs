@@ -444,6 +444,22 @@ fn check_keys(state: &State, request: &http::Request) -> Option<Reply> {
     None
 }
 
+/// What every endpoint does first: the script's delay, the key check, and
+/// any scripted failure (`Err` is the reply to send instead).
+async fn prelude(state: &State, request: &http::Request, key: &str) -> Result<Behaviour, Reply> {
+    let script = state.take_script(key);
+    if script.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(script.delay_ms)).await;
+    }
+    if let Some(refusal) = check_keys(state, request) {
+        return Err(refusal);
+    }
+    match scripted_failure(&script) {
+        Some(reply) => Err(reply),
+        None => Ok(script),
+    }
+}
+
 async fn validate(state: &State, request: &http::Request) -> Reply {
     let body = json_body(request);
     let token = body
@@ -459,16 +475,10 @@ async fn validate(state: &State, request: &http::Request) -> Reply {
         .get("client_ip")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let script = state.take_script(&token);
-    if script.delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(script.delay_ms)).await;
-    }
-    if let Some(refusal) = check_keys(state, request) {
-        return refusal;
-    }
-    if let Some(reply) = scripted_failure(&script) {
-        return reply;
-    }
+    let script = match prelude(state, request, &token).await {
+        Ok(script) => script,
+        Err(reply) => return reply,
+    };
     let invalid = |error: &str| {
         Reply::Json(
             200,
@@ -515,14 +525,7 @@ async fn issue(state: &State, request: &http::Request) -> Reply {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let script = state.take_script(&format!("issue:{action}"));
-    if script.delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(script.delay_ms)).await;
-    }
-    if let Some(refusal) = check_keys(state, request) {
-        return refusal;
-    }
-    if let Some(reply) = scripted_failure(&script) {
+    if let Err(reply) = prelude(state, request, &format!("issue:{action}")).await {
         return reply;
     }
     if action.trim().is_empty() {
