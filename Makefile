@@ -1,18 +1,47 @@
 # passgate — the two commands: `make demo` and `make test`.
 CARGO ?= cargo
+PYTHON ?= python3
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: demo test test-rust lint bench build clean
+VENV := .venv
+VENV_PY := $(VENV)/bin/python
+PASSGATE_BIN := target/debug/passgate
+# maturin gets its own target dir so that it and `cargo test` do not rebuild
+# each other's dependencies.
+PY_TARGET := target/python
 
-## Build the CLI and walk through the main failure modes against a local emulator.
-demo:
-	$(CARGO) run --quiet -p passgate-cli --bin passgate -- demo
+.PHONY: demo test test-rust test-python lint bench build python cli clean
+
+## Build the CLI and walk through the main failure modes against a local
+## emulator, in Rust and then through the Python binding.
+demo: cli python
+	$(PASSGATE_BIN) demo
+	@echo
+	$(VENV_PY) python/examples/demo.py $(PASSGATE_BIN)
 
 ## Every test suite; each runner prints its own summary line.
-test: test-rust
+test: test-rust test-python
 
 test-rust:
-	$(CARGO) test --workspace
+	$(CARGO) test -p passgate-core -p passgate-cli
+
+test-python: cli python
+	PASSGATE_BIN=$(CURDIR)/$(PASSGATE_BIN) PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
+		$(VENV_PY) -m pytest python/tests -q -p no:cacheprovider
+
+cli:
+	$(CARGO) build -p passgate-cli
+
+## The Python package, built by maturin and installed into ./.venv.
+python: $(VENV)/.deps
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH CARGO_TARGET_DIR=$(CURDIR)/$(PY_TARGET) \
+		$(VENV_PY) -m pip install -q --no-build-isolation --force-reinstall --no-deps ./python
+
+$(VENV)/.deps: python/requirements-dev.txt
+	test -x $(VENV_PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV_PY) -m pip install -q --upgrade pip
+	$(VENV_PY) -m pip install -q -r python/requirements-dev.txt
+	touch $@
 
 ## Formatting and lints, as CI checks them.
 lint:
@@ -29,3 +58,4 @@ build:
 
 clean:
 	$(CARGO) clean
+	rm -rf $(VENV)

@@ -1,0 +1,184 @@
+"""passgate: server-side CAPTCHA verification with stable outcome codes.
+
+    import passgate
+
+    verifier = passgate.Verifier(app_key="...", app_secret="...")
+    outcome = verifier.validate(token, client_ip=ip, action="login")
+    if not outcome.ok:
+        return error(outcome.http_status, outcome.message)
+
+Every validation is logged to the ``passgate`` logger (INFO on pass, WARNING
+on failure) with the structured fields in ``extra`` and as ``record.passgate``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, NamedTuple, Optional
+
+from . import _native
+from ._native import (
+    LOG_KEYS,
+    OUTCOME_CODES,
+    ConfigError,
+    InternalError,
+    IssueError,
+    Outcome,
+    PassgateError,
+)
+
+__all__ = [
+    "Verifier",
+    "Outcome",
+    "ServerToken",
+    "PassgateError",
+    "ConfigError",
+    "InternalError",
+    "IssueError",
+    "LOG_KEYS",
+    "OUTCOME_CODES",
+]
+
+_LOGGER = logging.getLogger("passgate")
+# A library adds no handlers of its own: the app decides where records go.
+_LOGGER.addHandler(logging.NullHandler())
+
+
+class ServerToken(NamedTuple):
+    """A server token (``sct_…``) to hand to the widget."""
+
+    server_token: str
+    expires_in: Optional[int]
+    issued_at: Optional[int]
+
+
+# validate_async runs the GIL-releasing sync call on these threads; the
+# threads only wait, so there can be many. Rebuilt in a forked child, whose
+# copy of the pool has no threads.
+_EXECUTOR_LOCK = threading.Lock()
+_EXECUTOR: Optional[ThreadPoolExecutor] = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _EXECUTOR
+    with _EXECUTOR_LOCK:
+        if _EXECUTOR is None:
+            _EXECUTOR = ThreadPoolExecutor(max_workers=64, thread_name_prefix="passgate")
+        return _EXECUTOR
+
+
+def _forget_executor_in_child() -> None:
+    global _EXECUTOR, _EXECUTOR_LOCK
+    _EXECUTOR = None
+    _EXECUTOR_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_executor_in_child)
+
+
+def _emit(logger: logging.Logger, outcome: Outcome) -> None:
+    level = logging.INFO if outcome.ok else logging.WARNING
+    if not logger.isEnabledFor(level):
+        return
+    fields = outcome.log_fields
+    extra: Dict[str, Any] = dict(fields)
+    extra["passgate"] = fields
+    logger.log(level, outcome.log_message, extra=extra)
+
+
+class Verifier:
+    """Verifies CaptchaLa pass tokens.
+
+    Options (DESIGN names): ``environment``, ``api_base``, ``backup_api_base``,
+    ``replay_store``, ``timeout_ms``, ``max_token_age_s``, ``clock_skew_s``,
+    ``mode``, ``allow_client_only``, ``allow_degraded``,
+    ``fail_open_on_store_error``, ``ca_file``, ``max_entries``, and
+    ``logger`` (a :class:`logging.Logger`; default ``logging.getLogger("passgate")``).
+    Anything not given is read from the environment (``CAPTCHALA_APP_KEY``,
+    ``CAPTCHALA_APP_SECRET``, ``PASSGATE_*``). Bad settings raise
+    :class:`ConfigError` naming the setting.
+    """
+
+    __slots__ = ("_native", "_logger")
+
+    def __init__(
+        self,
+        app_key: Optional[str] = None,
+        app_secret: Optional[str] = None,
+        *,
+        logger: Optional[logging.Logger] = None,
+        **options: Any,
+    ) -> None:
+        if app_key is not None:
+            options["app_key"] = app_key
+        if app_secret is not None:
+            options["app_secret"] = app_secret
+        self._native = _native.Verifier(**options)
+        self._logger = logger if logger is not None else _LOGGER
+
+    @classmethod
+    def from_env(cls, *, logger: Optional[logging.Logger] = None) -> "Verifier":
+        """Everything from the environment."""
+        return cls(logger=logger)
+
+    @property
+    def environment(self) -> str:
+        return self._native.environment
+
+    @property
+    def mode(self) -> str:
+        return self._native.mode
+
+    @property
+    def replay_store(self) -> str:
+        return self._native.replay_store
+
+    def validate(
+        self,
+        token: Optional[str],
+        client_ip: Optional[str] = None,
+        action: Optional[str] = None,
+        uid: Optional[str] = None,
+        *,
+        keep_token: bool = False,
+    ) -> Outcome:
+        """Validate a pass token. Releases the GIL while waiting; never raises
+        for a bad token or a failing upstream (see ``Outcome.code``)."""
+        outcome = self._native.validate(token, client_ip, action, uid, keep_token)
+        _emit(self._logger, outcome)
+        return outcome
+
+    async def validate_async(
+        self,
+        token: Optional[str],
+        client_ip: Optional[str] = None,
+        action: Optional[str] = None,
+        uid: Optional[str] = None,
+        *,
+        keep_token: bool = False,
+    ) -> Outcome:
+        """``validate`` without blocking the event loop."""
+        loop = asyncio.get_running_loop()
+        call = functools.partial(self.validate, token, client_ip, action, uid, keep_token=keep_token)
+        return await loop.run_in_executor(_executor(), call)
+
+    def issue_server_token(
+        self,
+        action: str,
+        binding_ip: Optional[str] = None,
+        ttl: Optional[int] = None,
+        max_uses: Optional[int] = None,
+        bind_uid: Optional[str] = None,
+    ) -> ServerToken:
+        """Issue a server token for the widget. Raises :class:`IssueError`
+        (with ``code``, ``upstream_error``) when refused."""
+        return ServerToken(*self._native.issue_server_token(action, binding_ip, ttl, max_uses, bind_uid))
+
+    def __repr__(self) -> str:
+        return repr(self._native)

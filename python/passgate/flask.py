@@ -1,0 +1,103 @@
+"""Flask integration.
+
+    app.config.update(PASSGATE_APP_KEY="...", PASSGATE_APP_SECRET="...")
+    passgate_ext = Passgate(app)            # or Passgate() + init_app(app)
+
+    @app.post("/login")
+    @captcha_required(action="login")
+    def login(): ...                         # g.passgate is the Outcome
+
+Config keys are the option names upper-cased with a ``PASSGATE_`` prefix
+(``PASSGATE_TIMEOUT_MS``, ``PASSGATE_REPLAY_STORE``, ...), plus
+``PASSGATE_FIELD`` (default ``captchala_token``). The client IP is
+``request.remote_addr``; behind a proxy, wrap the app in Werkzeug's
+``ProxyFix`` with the number of proxies you trust. ``X-Forwarded-For`` is
+never read directly.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Dict, Optional, TypeVar, cast
+
+from flask import Flask, Response, current_app, g, request
+
+from . import Outcome, Verifier
+from ._native import OPTION_NAMES
+from ._web import DEFAULT_FIELD, SAFE_METHODS, failure_html, failure_json, token_from, wants_json
+
+__all__ = ["Passgate", "captcha_required"]
+
+View = TypeVar("View", bound=Callable[..., Any])
+_EXTENSION = "passgate"
+
+
+class Passgate:
+    """Holds the app's verifier in ``app.extensions["passgate"]``."""
+
+    def __init__(self, app: Optional[Flask] = None, *, verifier: Optional[Verifier] = None) -> None:
+        self._verifier = verifier
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        verifier = self._verifier
+        if verifier is None:
+            options: Dict[str, Any] = {}
+            for name in OPTION_NAMES:
+                key = "PASSGATE_" + name.upper()
+                if key in app.config:
+                    options[name] = app.config[key]
+            verifier = Verifier(**options)
+        app.extensions[_EXTENSION] = verifier
+        app.config.setdefault("PASSGATE_FIELD", DEFAULT_FIELD)
+
+    @staticmethod
+    def verifier(app: Optional[Flask] = None) -> Verifier:
+        app = app or current_app
+        try:
+            return cast(Verifier, app.extensions[_EXTENSION])
+        except KeyError:
+            raise RuntimeError("passgate is not set up for this app: call Passgate(app) or init_app(app)") from None
+
+
+def _lang() -> str:
+    best = request.accept_languages.best
+    return best or "en"
+
+
+def _failure_response(outcome: Outcome) -> Response:
+    lang = _lang()
+    if wants_json(request.headers.get("Accept", ""), request.content_type or "", request.headers.get("X-Requested-With", "")):
+        return Response(failure_json(outcome, lang), status=outcome.http_status, mimetype="application/json")
+    return Response(failure_html(outcome, lang), status=outcome.http_status, mimetype="text/html")
+
+
+def captcha_required(
+    view: Optional[View] = None,
+    *,
+    action: Optional[str] = None,
+    field: Optional[str] = None,
+    on_failure: Optional[Callable[[Outcome], Any]] = None,
+) -> Any:
+    """Verify the captcha before an unsafe request reaches the view. The
+    outcome is ``g.passgate`` (None for GET/HEAD). On failure the view does
+    not run: ``on_failure(outcome)`` answers, or a JSON/HTML error with
+    ``http_status``."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            g.passgate = None
+            if request.method not in SAFE_METHODS:
+                name = field or current_app.config.get("PASSGATE_FIELD") or DEFAULT_FIELD
+                token = token_from(request.form, request.get_json(silent=True), name)
+                outcome = Passgate.verifier().validate(token, client_ip=request.remote_addr, action=action)
+                g.passgate = outcome
+                if not outcome.ok:
+                    return on_failure(outcome) if on_failure else _failure_response(outcome)
+            return view(*args, **kwargs)
+
+        return cast(View, wrapper)
+
+    return decorate(view) if view is not None else decorate

@@ -1,0 +1,96 @@
+//! `passgate._native`: the Python binding. Parses Python arguments into core
+//! types, makes one core call with the GIL released, converts the result.
+//! The public API (logging, async, frameworks) is in the `passgate` package.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+
+mod outcome;
+mod verifier;
+
+create_exception!(
+    passgate,
+    PassgateError,
+    PyException,
+    "Base class of passgate's errors."
+);
+create_exception!(
+    passgate,
+    ConfigError,
+    PassgateError,
+    "A bad setting; the message names it."
+);
+create_exception!(
+    passgate,
+    InternalError,
+    PassgateError,
+    "A bug inside passgate (a caught panic)."
+);
+create_exception!(
+    passgate,
+    IssueError,
+    PassgateError,
+    "issue_server_token was refused or the upstream failed."
+);
+
+/// The one place a core error becomes a Python exception.
+pub(crate) fn to_py_err(py: Python<'_>, error: passgate_core::Error) -> PyErr {
+    match error {
+        passgate_core::Error::Config(e) => ConfigError::new_err(e.to_string()),
+        passgate_core::Error::Internal(message) => {
+            InternalError::new_err(format!("passgate internal error: {message}"))
+        }
+        passgate_core::Error::Issue(failure) => {
+            let err = IssueError::new_err(failure.to_string());
+            let value = err.value(py);
+            let _ = value.setattr("code", failure.code.as_str());
+            let _ = value.setattr("upstream_error", failure.upstream_error.clone());
+            let _ = value.setattr("upstream_status", failure.upstream_status);
+            err
+        }
+    }
+}
+
+/// The one place the GIL is released: run `work` without it, turning a
+/// panic into `InternalError` so it never crosses into the interpreter.
+pub(crate) fn without_gil<T, F>(py: Python<'_>, work: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce() -> Result<T, passgate_core::Error> + Send,
+{
+    let result = py.detach(|| catch_unwind(AssertUnwindSafe(work)));
+    match result {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(to_py_err(py, error)),
+        Err(_) => Err(InternalError::new_err(
+            "passgate internal error: a panic was caught",
+        )),
+    }
+}
+
+#[pymodule]
+mod _native {
+    #[pymodule_export]
+    use super::{ConfigError, InternalError, IssueError, PassgateError};
+    #[pymodule_export]
+    use crate::outcome::Outcome;
+    #[pymodule_export]
+    use crate::verifier::Verifier;
+
+    use pyo3::prelude::*;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("LOG_KEYS", passgate_core::LOG_KEYS.to_vec())?;
+        let codes: Vec<&str> = passgate_core::OutcomeCode::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .collect();
+        m.add("OUTCOME_CODES", codes)?;
+        m.add("OPTION_NAMES", passgate_core::OPTION_NAMES.to_vec())?;
+        Ok(())
+    }
+}

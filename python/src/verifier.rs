@@ -1,0 +1,152 @@
+//! `Verifier`: options in, `Outcome` out; the GIL is released while waiting.
+
+use passgate_core::{Config, IssueRequest, OptionValue, Options, ValidateRequest};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyInt, PyString};
+
+use crate::outcome::Outcome;
+use crate::{to_py_err, without_gil, ConfigError};
+
+#[pyclass(module = "passgate._native", frozen)]
+pub struct Verifier {
+    inner: passgate_core::Verifier,
+}
+
+fn option_value(name: &str, value: &Bound<'_, PyAny>) -> PyResult<OptionValue> {
+    if value.is_none() {
+        Ok(OptionValue::Null)
+    } else if value.is_instance_of::<PyBool>() {
+        Ok(OptionValue::Bool(value.extract()?))
+    } else if value.is_instance_of::<PyInt>() {
+        let int: i64 = value
+            .extract()
+            .map_err(|_| ConfigError::new_err(format!("passgate config: {name}: out of range")))?;
+        Ok(OptionValue::Int(int))
+    } else if let Ok(text) = value.cast::<PyString>() {
+        Ok(OptionValue::Str(text.to_cow()?.into_owned()))
+    } else {
+        let kind = value.get_type().name()?;
+        Err(ConfigError::new_err(format!(
+            "passgate config: {name}: expected str, int, bool or None, got {kind}"
+        )))
+    }
+}
+
+/// The token argument: `str` or `None`. Anything else is a TypeError; a
+/// str that is not valid UTF-8 (lone surrogates) is kept lossily so that it
+/// becomes `malformed_token`.
+fn token_arg(token: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    let Some(token) = token.filter(|t| !t.is_none()) else {
+        return Ok(None);
+    };
+    let Ok(text) = token.cast::<PyString>() else {
+        let kind = token.get_type().name()?;
+        return Err(PyTypeError::new_err(format!(
+            "token must be a str or None, not {kind}"
+        )));
+    };
+    Ok(Some(match text.to_cow() {
+        Ok(s) => s.into_owned(),
+        Err(_) => text.to_string_lossy().into_owned(),
+    }))
+}
+
+#[pymethods]
+impl Verifier {
+    /// `Verifier(**options)`: DESIGN option names; anything not given is read
+    /// from the environment.
+    #[new]
+    #[pyo3(signature = (**options))]
+    fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let mut parsed = Options::default();
+        for (name, value) in options.into_iter().flatten() {
+            let name: String = name.extract()?;
+            parsed
+                .set(&name, option_value(&name, &value)?)
+                .map_err(|e| to_py_err(py, e.into()))?;
+        }
+        let config = Config::from_options(parsed).map_err(|e| to_py_err(py, e.into()))?;
+        Ok(Verifier {
+            inner: passgate_core::Verifier::from_config(config),
+        })
+    }
+
+    #[pyo3(signature = (token, client_ip=None, action=None, uid=None, keep_token=false))]
+    fn validate(
+        &self,
+        py: Python<'_>,
+        token: Option<&Bound<'_, PyAny>>,
+        client_ip: Option<String>,
+        action: Option<String>,
+        uid: Option<String>,
+        keep_token: bool,
+    ) -> PyResult<Outcome> {
+        let request = ValidateRequest {
+            token: token_arg(token)?,
+            client_ip,
+            action,
+            uid,
+            keep_token,
+        };
+        let verifier = &self.inner;
+        without_gil(py, || verifier.validate_blocking(request)).map(Outcome::new)
+    }
+
+    /// Returns `(server_token, expires_in, issued_at)`.
+    #[pyo3(signature = (action, binding_ip=None, ttl=None, max_uses=None, bind_uid=None))]
+    fn issue_server_token(
+        &self,
+        py: Python<'_>,
+        action: String,
+        binding_ip: Option<String>,
+        ttl: Option<u64>,
+        max_uses: Option<u64>,
+        bind_uid: Option<String>,
+    ) -> PyResult<(String, Option<i64>, Option<i64>)> {
+        let request = IssueRequest {
+            action,
+            binding_ip,
+            ttl,
+            max_uses,
+            bind_uid,
+        };
+        let verifier = &self.inner;
+        let token = without_gil(py, || verifier.issue_server_token_blocking(request))?;
+        Ok((token.server_token, token.expires_in, token.issued_at))
+    }
+
+    #[getter]
+    fn environment(&self) -> &str {
+        &self.inner.config().environment
+    }
+
+    #[getter]
+    fn mode(&self) -> &'static str {
+        match self.inner.config().mode {
+            passgate_core::Mode::Live => "live",
+            passgate_core::Mode::Test => "test",
+        }
+    }
+
+    #[getter]
+    fn app_key(&self) -> &str {
+        &self.inner.config().app_key
+    }
+
+    #[getter]
+    fn replay_store(&self) -> &'static str {
+        self.inner.config().store.label()
+    }
+
+    fn __repr__(&self) -> String {
+        let config = self.inner.config();
+        format!(
+            "<passgate.Verifier app_key={:?} environment={:?} mode={:?} api_base={:?}>",
+            config.app_key,
+            config.environment,
+            self.mode(),
+            config.api_base
+        )
+    }
+}

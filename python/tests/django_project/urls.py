@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("signup/", views.signup),
+    path("login/", views.login),
+    path("api/login/", views.api_login),
+]

@@ -1,0 +1,38 @@
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from passgate.django import CaptchaField, PassgateFormMixin, require_captcha
+
+ACTIONS_RUN = {"count": 0}
+
+
+class SignupForm(PassgateFormMixin, forms.Form):
+    email = forms.EmailField()
+    nickname = forms.CharField()
+    captchala_token = CaptchaField(action="signup")
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        ACTIONS_RUN["count"] += 1
+        outcome = form.cleaned_data["captchala_token"]
+        return HttpResponse(f"welcome {form.cleaned_data['nickname']} ({outcome.code})")
+    return render(request, "signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_captcha(action="login")
+def login(request: HttpRequest) -> HttpResponse:
+    ACTIONS_RUN["count"] += 1
+    outcome: Any = getattr(request, "passgate")
+    return JsonResponse({"done": True, "code": outcome.code if outcome else None,
+                         "client_ip": outcome.log_fields["client_ip"] if outcome else None})
+
+
+@require_captcha(action="login")
+async def api_login(request: HttpRequest) -> HttpResponse:
+    ACTIONS_RUN["count"] += 1
+    return JsonResponse({"done": True, "code": getattr(request, "passgate").code})
