@@ -1,35 +1,32 @@
 //! `Verifier`: options in, `Outcome` out; the GIL is released while waiting.
 
-use passgate_core::{Config, IssueRequest, OptionValue, Options, ValidateRequest};
+use passgate_core::{Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
 
 use crate::outcome::Outcome;
-use crate::{to_py_err, without_gil, ConfigError};
+use crate::{to_py_err, without_gil};
 
 #[pyclass(module = "passgate._native", frozen)]
 pub struct Verifier {
     inner: passgate_core::Verifier,
 }
 
-fn option_value(name: &str, value: &Bound<'_, PyAny>) -> PyResult<OptionValue> {
+fn option_value(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<OptionValue> {
+    let bad = |message: String| to_py_err(py, ConfigError::new(name, message).into());
     if value.is_none() {
         Ok(OptionValue::Null)
     } else if value.is_instance_of::<PyBool>() {
         Ok(OptionValue::Bool(value.extract()?))
     } else if value.is_instance_of::<PyInt>() {
-        let int: i64 = value
-            .extract()
-            .map_err(|_| ConfigError::new_err(format!("passgate config: {name}: out of range")))?;
+        let int: i64 = value.extract().map_err(|_| bad("out of range".into()))?;
         Ok(OptionValue::Int(int))
     } else if let Ok(text) = value.cast::<PyString>() {
         Ok(OptionValue::Str(text.to_cow()?.into_owned()))
     } else {
         let kind = value.get_type().name()?;
-        Err(ConfigError::new_err(format!(
-            "passgate config: {name}: expected str, int, bool or None, got {kind}"
-        )))
+        Err(bad(format!("expected str, int, bool or None, got {kind}")))
     }
 }
 
@@ -63,7 +60,7 @@ impl Verifier {
         for (name, value) in options.into_iter().flatten() {
             let name: String = name.extract()?;
             parsed
-                .set(&name, option_value(&name, &value)?)
+                .set(&name, option_value(py, &name, &value)?)
                 .map_err(|e| to_py_err(py, e.into()))?;
         }
         let config = Config::from_options(parsed).map_err(|e| to_py_err(py, e.into()))?;
