@@ -6,21 +6,23 @@ export CARGO_TERM_COLOR ?= never
 VENV := .venv
 VENV_PY := $(VENV)/bin/python
 PASSGATE_BIN := target/debug/passgate
-# maturin gets its own target dir so that it and `cargo test` do not rebuild
-# each other's dependencies.
-PY_TARGET := target/python
+# Release builds of the extensions share one target dir of their own, so that
+# they and `cargo test` (debug, target/) do not rebuild each other's deps.
+EXT_TARGET := target/ext
 
-.PHONY: demo test test-rust test-python lint bench build python cli clean
+.PHONY: demo test test-rust test-python test-node lint bench build python node cli clean
 
 ## Build the CLI and walk through the main failure modes against a local
-## emulator, in Rust and then through the Python binding.
-demo: cli python
+## emulator, in Rust and then through the Python and Node bindings.
+demo: cli python node
 	$(PASSGATE_BIN) demo
 	@echo
 	$(VENV_PY) python/examples/demo.py $(PASSGATE_BIN)
+	@echo
+	node node/examples/demo.js $(PASSGATE_BIN)
 
 ## Every test suite; each runner prints its own summary line.
-test: test-rust test-python
+test: test-rust test-python test-node
 
 test-rust:
 	$(CARGO) test -p passgate-core -p passgate-cli
@@ -29,12 +31,20 @@ test-python: cli python
 	PASSGATE_BIN=$(CURDIR)/$(PASSGATE_BIN) PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
 		$(VENV_PY) -m pytest python/tests -q -p no:cacheprovider
 
+test-node: cli node
+	cd node && PASSGATE_BIN=$(CURDIR)/$(PASSGATE_BIN) node --test --test-concurrency=1 test/*.test.js
+
 cli:
 	$(CARGO) build -p passgate-cli
 
+## The Node addon (node/passgate.node) and the package's dev dependencies.
+node:
+	cd node && npm install --no-audit --no-fund --ignore-scripts --loglevel=error
+	cd node && CARGO_TARGET_DIR=$(CURDIR)/$(EXT_TARGET) node scripts/build.js --force
+
 ## The Python package, built by maturin and installed into ./.venv.
 python: $(VENV)/.deps
-	PATH=$(CURDIR)/$(VENV)/bin:$$PATH CARGO_TARGET_DIR=$(CURDIR)/$(PY_TARGET) \
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH CARGO_TARGET_DIR=$(CURDIR)/$(EXT_TARGET) \
 		$(VENV_PY) -m pip install -q --no-build-isolation --force-reinstall --no-deps ./python
 
 $(VENV)/.deps: python/requirements-dev.txt
@@ -58,4 +68,4 @@ build:
 
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) node/node_modules node/passgate.node

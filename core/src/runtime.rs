@@ -58,9 +58,13 @@ fn lock_shared() -> MutexGuard<'static, Option<Shared>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// One I/O thread: validation is waiting, not computing, and with a single
+/// worker the pool's "connection is idle again" task always runs before the
+/// next sequential call checks the pool out, so sequential calls reuse one
+/// connection instead of racing a new connect against the pool.
 fn build_runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(1)
         .thread_name("passgate-io")
         .enable_all()
         .build()

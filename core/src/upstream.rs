@@ -55,7 +55,11 @@ async fn attempt(request: reqwest::RequestBuilder) -> Attempt {
     match request.send().await {
         Ok(response) => {
             let status = response.status().as_u16();
-            Attempt::Response(status, read_capped(response).await)
+            let body = read_capped(response).await;
+            // The pool takes the connection back in a task of its own; let it
+            // run first so that the next call finds the connection idle.
+            tokio::task::yield_now().await;
+            Attempt::Response(status, body)
         }
         Err(e) if e.is_connect() => Attempt::ConnectFailed,
         Err(_) => Attempt::Failed,

@@ -1,0 +1,152 @@
+// Type declarations for the passgate npm package (kept by hand).
+
+export type OutcomeCode =
+  | 'passed'
+  | 'missing_token'
+  | 'malformed_token'
+  | 'replayed'
+  | 'expired'
+  | 'action_mismatch'
+  | 'uid_mismatch'
+  | 'ip_mismatch'
+  | 'rejected'
+  | 'unverifiable'
+  | 'degraded'
+  | 'rate_limited'
+  | 'misconfigured'
+  | 'upstream_unavailable'
+  | 'store_unavailable';
+
+export type Category = 'passed' | 'client' | 'upstream' | 'config' | 'store';
+export type TokenType = 'pt' | 'offline' | 'dg' | 'co' | 'client' | 'sct' | 'unknown';
+
+/** The structured log record: the same snake_case keys in every language. */
+export interface LogFields {
+  readonly event: 'passgate.validate';
+  readonly outcome: OutcomeCode;
+  readonly ok: boolean;
+  readonly category: Category;
+  readonly provider: 'captchala';
+  readonly environment: string;
+  readonly action: string | null;
+  readonly token_present: boolean;
+  readonly token_type: TokenType | null;
+  readonly token_fingerprint: string | null;
+  readonly token_age_ms: number | null;
+  readonly client_ip: string | null;
+  readonly upstream_called: boolean;
+  readonly upstream_status: number | null;
+  readonly upstream_error: string | null;
+  readonly upstream_latency_ms: number | null;
+  readonly latency_ms: number;
+  readonly attempts: number;
+  readonly replay_store: 'memory' | 'redis' | 'none';
+  readonly challenge_id: string | null;
+  readonly risk_score: number | null;
+  readonly policy: 'allow_client_only' | 'allow_degraded' | 'fail_open_on_store_error' | null;
+}
+
+export interface CaptchaArgs {
+  readonly platform: string | null;
+  readonly userIp: string | null;
+  readonly referer: string | null;
+  readonly pkg: string | null;
+  readonly solvedAt: number | null;
+  readonly riskScore: number | null;
+}
+
+export declare class Outcome {
+  private constructor();
+  readonly ok: boolean;
+  readonly code: OutcomeCode;
+  readonly category: Category;
+  readonly retryable: boolean;
+  readonly httpStatus: number;
+  /** A short user-safe English sentence. */
+  readonly message: string;
+  readonly upstreamError: string | null;
+  readonly tokenType: TokenType | null;
+  readonly tokenAgeMs: number | null;
+  readonly challengeId: string | null;
+  /** The action the token was solved for, as the upstream reports it. */
+  readonly action: string | null;
+  readonly uid: string | null;
+  readonly riskScore: number | null;
+  readonly captchaArgs: CaptchaArgs | null;
+  readonly logFields: LogFields;
+  /** A one-line summary for text logs. */
+  readonly logMessage: string;
+  /** The user-safe message in a language (en, zh-CN, zh-TW, ja, ko, es, fr, de; others fall back). */
+  messageFor(lang: string): string;
+}
+
+/** pino/winston style: `info(obj, msg)` and `warn(obj, msg)`. */
+export interface Logger {
+  info(obj: LogFields, msg: string): unknown;
+  warn(obj: LogFields, msg: string): unknown;
+}
+
+export interface VerifierOptions {
+  appKey?: string;
+  appSecret?: string;
+  environment?: string;
+  apiBase?: string;
+  backupApiBase?: string;
+  /** 'memory' (default), 'none', or a redis:// URL. */
+  replayStore?: string;
+  timeoutMs?: number;
+  maxTokenAgeS?: number;
+  clockSkewS?: number;
+  mode?: 'live' | 'test';
+  allowClientOnly?: boolean;
+  allowDegraded?: boolean;
+  failOpenOnStoreError?: boolean;
+  caFile?: string;
+  maxEntries?: number;
+  logger?: Logger;
+}
+
+export interface ValidateOptions {
+  clientIp?: string | null;
+  /** The action this form expects the token to be solved for. */
+  action?: string | null;
+  uid?: string | null;
+  keepToken?: boolean;
+}
+
+export interface IssueOptions {
+  bindingIp?: string;
+  ttl?: number;
+  maxUses?: number;
+  bindUid?: string;
+}
+
+export interface ServerToken {
+  serverToken: string;
+  expiresIn: number | null;
+  issuedAt: number | null;
+}
+
+export declare class Verifier {
+  /** @throws PassgateError with code 'PASSGATE_CONFIG' naming the bad setting. */
+  constructor(options?: VerifierOptions);
+  static fromEnv(options?: { logger?: Logger }): Verifier;
+  /** Never rejects for a bad token or a failing upstream: see `Outcome.code`. */
+  validate(token: string | null | undefined, options?: ValidateOptions): Promise<Outcome>;
+  /** Blocks the thread: for scripts, not servers. */
+  validateSync(token: string | null | undefined, options?: ValidateOptions): Outcome;
+  /** @throws PassgateError with code 'PASSGATE_ISSUE' (and `outcome`, `upstreamError`) when refused. */
+  issueServerToken(action: string, options?: IssueOptions): Promise<ServerToken>;
+  toJSON(): { appKey: string; environment: string; mode: 'live' | 'test'; apiBase: string; replayStore: string };
+}
+
+export declare class PassgateError extends Error {
+  readonly code: 'PASSGATE_CONFIG' | 'PASSGATE_INTERNAL' | 'PASSGATE_ISSUE';
+  /** With PASSGATE_ISSUE: the outcome-style code of the failure. */
+  readonly outcome?: OutcomeCode;
+  readonly upstreamError?: string | null;
+  readonly upstreamStatus?: number | null;
+}
+
+export declare const LOG_KEYS: readonly (keyof LogFields)[];
+export declare const OUTCOME_CODES: readonly OutcomeCode[];

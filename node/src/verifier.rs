@@ -1,0 +1,165 @@
+//! `NativeVerifier`: wrapped by the JS `Verifier` class.
+
+use napi_derive::napi;
+use passgate_core::{Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest};
+use serde_json::Value;
+
+use crate::outcome::{outcome_json, server_token_json};
+use crate::{guarded, settle};
+
+/// `appKey` → `app_key`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn option_value(name: &str, value: &Value) -> Result<OptionValue, ConfigError> {
+    match value {
+        Value::Null => Ok(OptionValue::Null),
+        Value::Bool(b) => Ok(OptionValue::Bool(*b)),
+        Value::Number(n) => n
+            .as_i64()
+            .map(OptionValue::Int)
+            .ok_or_else(|| ConfigError::new(name, "must be a whole number")),
+        Value::String(s) => Ok(OptionValue::Str(s.clone())),
+        _ => Err(ConfigError::new(
+            name,
+            "expected a string, number, boolean or null",
+        )),
+    }
+}
+
+fn parse_options(options: Option<Value>) -> Result<Options, passgate_core::Error> {
+    let mut parsed = Options::default();
+    match options {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (key, value) in &map {
+                let name = snake_case(key);
+                parsed.set(&name, option_value(&name, value)?)?;
+            }
+        }
+        Some(_) => return Err(ConfigError::new("options", "must be an object").into()),
+    }
+    Ok(parsed)
+}
+
+#[napi(object)]
+pub struct ValidateOptions {
+    pub client_ip: Option<String>,
+    pub action: Option<String>,
+    pub uid: Option<String>,
+    pub keep_token: Option<bool>,
+}
+
+#[napi(object)]
+pub struct IssueOptions {
+    pub binding_ip: Option<String>,
+    pub ttl: Option<u32>,
+    pub max_uses: Option<u32>,
+    pub bind_uid: Option<String>,
+}
+
+fn request(token: Option<String>, options: Option<ValidateOptions>) -> ValidateRequest {
+    let options = options.unwrap_or(ValidateOptions {
+        client_ip: None,
+        action: None,
+        uid: None,
+        keep_token: None,
+    });
+    ValidateRequest {
+        token,
+        client_ip: options.client_ip,
+        action: options.action,
+        uid: options.uid,
+        keep_token: options.keep_token.unwrap_or(false),
+    }
+}
+
+#[napi]
+pub struct NativeVerifier {
+    inner: passgate_core::Verifier,
+}
+
+#[napi]
+impl NativeVerifier {
+    /// Options with camelCase DESIGN names; anything not given comes from the
+    /// environment.
+    #[napi(constructor)]
+    pub fn new(options: Option<Value>) -> napi::Result<Self, String> {
+        guarded(|| {
+            let config = Config::from_options(parse_options(options)?)?;
+            Ok(NativeVerifier {
+                inner: passgate_core::Verifier::from_config(config),
+            })
+        })
+    }
+
+    /// Resolves with `{value: outcome}` (or `{error}`); never blocks the
+    /// event loop.
+    #[napi]
+    pub async fn validate(&self, token: Option<String>, options: Option<ValidateOptions>) -> Value {
+        settle(
+            self.inner
+                .validate(request(token, options))
+                .await
+                .map(|o| outcome_json(&o)),
+        )
+    }
+
+    /// Blocks until the answer is in: for scripts, not for servers.
+    #[napi]
+    pub fn validate_sync(
+        &self,
+        token: Option<String>,
+        options: Option<ValidateOptions>,
+    ) -> napi::Result<Value, String> {
+        guarded(|| {
+            self.inner
+                .validate_blocking(request(token, options))
+                .map(|o| outcome_json(&o))
+        })
+    }
+
+    #[napi]
+    pub async fn issue_server_token(&self, action: String, options: Option<IssueOptions>) -> Value {
+        let options = options.unwrap_or(IssueOptions {
+            binding_ip: None,
+            ttl: None,
+            max_uses: None,
+            bind_uid: None,
+        });
+        let result = self
+            .inner
+            .issue_server_token(IssueRequest {
+                action,
+                binding_ip: options.binding_ip,
+                ttl: options.ttl.map(u64::from),
+                max_uses: options.max_uses.map(u64::from),
+                bind_uid: options.bind_uid,
+            })
+            .await;
+        settle(result.map(|token| server_token_json(&token)))
+    }
+
+    /// What is safe to show about this verifier (no secret).
+    #[napi]
+    pub fn describe(&self) -> Value {
+        let config = self.inner.config();
+        serde_json::json!({
+            "appKey": config.app_key,
+            "environment": config.environment,
+            "mode": match config.mode { passgate_core::Mode::Live => "live", passgate_core::Mode::Test => "test" },
+            "apiBase": config.api_base,
+            "replayStore": config.store.label(),
+        })
+    }
+}
