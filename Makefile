@@ -10,19 +10,24 @@ PASSGATE_BIN := target/debug/passgate
 # they and `cargo test` (debug, target/) do not rebuild each other's deps.
 EXT_TARGET := target/ext
 
-.PHONY: demo test test-rust test-python test-node lint bench build python node cli clean
+RUBY_GEM_HOME := target/ruby-gems
+RUBY_EXT := ruby/ext/passgate
+
+.PHONY: demo test test-rust test-python test-node test-ruby lint bench build python node ruby ruby-vendor cli clean
 
 ## Build the CLI and walk through the main failure modes against a local
-## emulator, in Rust and then through the Python and Node bindings.
-demo: cli python node
+## emulator, in Rust and then through the Python, Node and Ruby bindings.
+demo: cli python node ruby
 	$(PASSGATE_BIN) demo
 	@echo
 	$(VENV_PY) python/examples/demo.py $(PASSGATE_BIN)
 	@echo
 	node node/examples/demo.js $(PASSGATE_BIN)
+	@echo
+	GEM_HOME=$(CURDIR)/$(RUBY_GEM_HOME) ruby ruby/examples/demo.rb $(PASSGATE_BIN)
 
 ## Every test suite; each runner prints its own summary line.
-test: test-rust test-python test-node
+test: test-rust test-python test-node test-ruby
 
 test-rust:
 	$(CARGO) test -p passgate-core -p passgate-cli
@@ -34,8 +39,27 @@ test-python: cli python
 test-node: cli node
 	cd node && PASSGATE_BIN=$(CURDIR)/$(PASSGATE_BIN) node --test --test-concurrency=1 test/*.test.js
 
+test-ruby: cli ruby
+	cd ruby && GEM_HOME=$(CURDIR)/$(RUBY_GEM_HOME) PASSGATE_BIN=$(CURDIR)/$(PASSGATE_BIN) \
+		ruby -Itest -e 'Dir["test/*_test.rb"].sort.each { |f| require File.expand_path(f) }'
+
 cli:
 	$(CARGO) build -p passgate-cli
+
+## The gem: vendor the core into it, `gem build`, then `gem install --local`
+## into a fresh GEM_HOME (target/ruby-gems), exactly as a user would.
+ruby: ruby-vendor
+	cd ruby && gem build -q passgate.gemspec -o $(CURDIR)/target/passgate.gem
+	rm -rf $(RUBY_GEM_HOME)
+	GEM_HOME=$(CURDIR)/$(RUBY_GEM_HOME) CARGO_TARGET_DIR=$(CURDIR)/$(EXT_TARGET) \
+		gem install --local --no-document $(CURDIR)/target/passgate.gem
+
+## A self-contained copy of the core (workspace settings resolved) for the gem.
+ruby-vendor:
+	$(CARGO) package -q -p passgate-core --no-verify --allow-dirty
+	rm -rf ruby/vendor && mkdir -p ruby/vendor
+	tar xzf target/package/passgate-core-*.crate -C ruby/vendor
+	mv ruby/vendor/passgate-core-* ruby/vendor/passgate-core
 
 ## The Node addon (node/passgate.node) and the package's dev dependencies.
 node:
@@ -54,9 +78,11 @@ $(VENV)/.deps: python/requirements-dev.txt
 	touch $@
 
 ## Formatting and lints, as CI checks them.
-lint:
+lint: ruby-vendor
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path $(RUBY_EXT)/Cargo.toml -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	CARGO_TARGET_DIR=$(CURDIR)/$(EXT_TARGET) $(CARGO) clippy --manifest-path $(RUBY_EXT)/Cargo.toml -- -D warnings
 
 ## Benchmarks (release build): local-check cost and validations/s vs. a
 ## client-per-call baseline, medians and ratios from the same run.
@@ -68,4 +94,4 @@ build:
 
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) node/node_modules node/passgate.node
+	rm -rf $(VENV) node/node_modules node/passgate.node ruby/vendor

@@ -1,0 +1,70 @@
+//! `passgate_native`: the Ruby binding. Parses Ruby arguments into core
+//! types, makes one core call with the GVL released, converts the result.
+//! The public API (keyword arguments, logging, Rails, Rack) is in lib/.
+
+use std::sync::OnceLock;
+
+use magnus::value::{InnerValue, Opaque};
+use magnus::{prelude::*, Error, ExceptionClass, Ruby};
+
+mod nogvl;
+mod outcome;
+mod verifier;
+
+struct Errors {
+    config: Opaque<ExceptionClass>,
+    internal: Opaque<ExceptionClass>,
+    issue: Opaque<ExceptionClass>,
+}
+
+static ERRORS: OnceLock<Errors> = OnceLock::new();
+
+/// The one place a core error becomes a Ruby exception.
+pub(crate) fn to_ruby_error(ruby: &Ruby, error: passgate_core::Error) -> Error {
+    let Some(errors) = ERRORS.get() else {
+        return Error::new(ruby.exception_runtime_error(), error.to_string());
+    };
+    match error {
+        passgate_core::Error::Config(e) => {
+            Error::new(errors.config.get_inner_with(ruby), e.to_string())
+        }
+        passgate_core::Error::Issue(failure) => {
+            Error::new(errors.issue.get_inner_with(ruby), failure.to_string())
+        }
+        passgate_core::Error::Internal(message) => Error::new(
+            errors.internal.get_inner_with(ruby),
+            format!("passgate internal error: {message}"),
+        ),
+    }
+}
+
+pub(crate) fn internal_error(ruby: &Ruby, message: &str) -> Error {
+    to_ruby_error(ruby, passgate_core::Error::Internal(message.to_string()))
+}
+
+#[magnus::init(name = "passgate_native")]
+fn init(ruby: &Ruby) -> Result<(), Error> {
+    let module = ruby.define_module("Passgate")?;
+    let base = module.define_error("Error", ruby.exception_standard_error())?;
+    let config = module.define_error("ConfigError", base)?;
+    let internal = module.define_error("InternalError", base)?;
+    let issue = module.define_error("IssueError", base)?;
+    let _ = ERRORS.set(Errors {
+        config: Opaque::from(config),
+        internal: Opaque::from(internal),
+        issue: Opaque::from(issue),
+    });
+    outcome::define(ruby, &module)?;
+    verifier::define(ruby, &module)?;
+    let keys = ruby.ary_from_iter(passgate_core::LOG_KEYS.iter().map(|k| ruby.str_new(k)));
+    keys.freeze();
+    module.const_set("LOG_KEYS", keys)?;
+    let codes = ruby.ary_from_iter(
+        passgate_core::OutcomeCode::ALL
+            .iter()
+            .map(|c| ruby.str_new(c.as_str())),
+    );
+    codes.freeze();
+    module.const_set("OUTCOME_CODES", codes)?;
+    Ok(())
+}

@@ -1,0 +1,172 @@
+//! `Passgate::NativeVerifier`: wrapped by the Ruby `Passgate::Verifier`.
+
+use magnus::{
+    function, method, prelude::*, r_hash::ForEach, Error, RHash, RModule, RString, Ruby, Value,
+};
+use passgate_core::{Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest};
+
+use crate::nogvl::without_gvl;
+use crate::outcome::Outcome;
+use crate::{internal_error, to_ruby_error};
+
+#[magnus::wrap(class = "Passgate::NativeVerifier", free_immediately)]
+pub struct NativeVerifier(passgate_core::Verifier);
+
+fn option_value(ruby: &Ruby, name: &str, value: Value) -> Result<OptionValue, Error> {
+    if value.is_nil() {
+        Ok(OptionValue::Null)
+    } else if value.is_kind_of(ruby.class_true_class()) {
+        Ok(OptionValue::Bool(true))
+    } else if value.is_kind_of(ruby.class_false_class()) {
+        Ok(OptionValue::Bool(false))
+    } else if value.is_kind_of(ruby.class_integer()) {
+        i64::try_convert(value)
+            .map(OptionValue::Int)
+            .map_err(|_| to_ruby_error(ruby, ConfigError::new(name, "out of range").into()))
+    } else if let Some(text) = RString::from_value(value) {
+        Ok(OptionValue::Str(text.to_string()?))
+    } else {
+        let kind = unsafe { value.classname() }.into_owned();
+        Err(to_ruby_error(
+            ruby,
+            ConfigError::new(
+                name,
+                format!("expected a String, Integer, true, false or nil, got {kind}"),
+            )
+            .into(),
+        ))
+    }
+}
+
+/// `nil` or a String; anything else is a TypeError. Bytes that are not
+/// UTF-8 are kept lossily, so they become `malformed_token`.
+fn token_arg(ruby: &Ruby, token: Value) -> Result<Option<String>, Error> {
+    if token.is_nil() {
+        return Ok(None);
+    }
+    let Some(text) = RString::from_value(token) else {
+        let kind = unsafe { token.classname() }.into_owned();
+        return Err(Error::new(
+            ruby.exception_type_error(),
+            format!("token must be a String or nil, not {kind}"),
+        ));
+    };
+    // SAFETY: the bytes are copied before any other Ruby call.
+    Ok(Some(
+        String::from_utf8_lossy(unsafe { text.as_slice() }).into_owned(),
+    ))
+}
+
+fn optional_string(value: Option<RString>) -> Result<Option<String>, Error> {
+    value.map(|s| s.to_string()).transpose()
+}
+
+impl NativeVerifier {
+    fn new(ruby: &Ruby, options: RHash) -> Result<Self, Error> {
+        let mut parsed = Options::default();
+        let mut failure = None;
+        options.foreach(|key: Value, value: Value| {
+            let name = if let Some(symbol) = magnus::Symbol::from_value(key) {
+                symbol.name()?.into_owned()
+            } else {
+                key.to_r_string()?.to_string()?
+            };
+            let result = option_value(ruby, &name, value).and_then(|value| {
+                parsed
+                    .set(&name, value)
+                    .map_err(|e| to_ruby_error(ruby, e.into()))
+            });
+            match result {
+                Ok(()) => Ok(ForEach::Continue),
+                Err(e) => {
+                    failure = Some(e);
+                    Ok(ForEach::Stop)
+                }
+            }
+        })?;
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        let config = Config::from_options(parsed).map_err(|e| to_ruby_error(ruby, e.into()))?;
+        Ok(NativeVerifier(passgate_core::Verifier::from_config(config)))
+    }
+
+    fn validate(
+        ruby: &Ruby,
+        rb_self: &Self,
+        token: Value,
+        client_ip: Option<RString>,
+        action: Option<RString>,
+        uid: Option<RString>,
+        keep_token: bool,
+    ) -> Result<Outcome, Error> {
+        let request = ValidateRequest {
+            token: token_arg(ruby, token)?,
+            client_ip: optional_string(client_ip)?,
+            action: optional_string(action)?,
+            uid: optional_string(uid)?,
+            keep_token,
+        };
+        let verifier = &rb_self.0;
+        match without_gvl(|| verifier.validate_blocking(request)) {
+            Ok(Ok(outcome)) => Ok(Outcome::new(outcome)),
+            Ok(Err(error)) => Err(to_ruby_error(ruby, error)),
+            Err(_) => Err(internal_error(ruby, "a panic was caught")),
+        }
+    }
+
+    /// `[server_token, expires_in, issued_at]`, or raises Passgate::IssueError.
+    fn issue_server_token(
+        ruby: &Ruby,
+        rb_self: &Self,
+        action: RString,
+        binding_ip: Option<RString>,
+        ttl: Option<u64>,
+        max_uses: Option<u64>,
+        bind_uid: Option<RString>,
+    ) -> Result<(String, Option<i64>, Option<i64>), Error> {
+        let request = IssueRequest {
+            action: action.to_string()?,
+            binding_ip: optional_string(binding_ip)?,
+            ttl,
+            max_uses,
+            bind_uid: optional_string(bind_uid)?,
+        };
+        let verifier = &rb_self.0;
+        match without_gvl(|| verifier.issue_server_token_blocking(request)) {
+            Ok(Ok(token)) => Ok((token.server_token, token.expires_in, token.issued_at)),
+            Ok(Err(error)) => Err(to_ruby_error(ruby, error)),
+            Err(_) => Err(internal_error(ruby, "a panic was caught")),
+        }
+    }
+
+    /// What is safe to show about this verifier (no secret).
+    fn describe(ruby: &Ruby, rb_self: &Self) -> Result<RHash, Error> {
+        let config = rb_self.0.config();
+        let hash = ruby.hash_new();
+        hash.aset("app_key", config.app_key.as_str())?;
+        hash.aset("environment", config.environment.as_str())?;
+        hash.aset(
+            "mode",
+            match config.mode {
+                passgate_core::Mode::Live => "live",
+                passgate_core::Mode::Test => "test",
+            },
+        )?;
+        hash.aset("api_base", config.api_base.as_str())?;
+        hash.aset("replay_store", config.store.label())?;
+        Ok(hash)
+    }
+}
+
+pub fn define(ruby: &Ruby, module: &RModule) -> Result<(), Error> {
+    let class = module.define_class("NativeVerifier", ruby.class_object())?;
+    class.define_singleton_method("new", function!(NativeVerifier::new, 1))?;
+    class.define_method("validate", method!(NativeVerifier::validate, 5))?;
+    class.define_method(
+        "issue_server_token",
+        method!(NativeVerifier::issue_server_token, 5),
+    )?;
+    class.define_method("describe", method!(NativeVerifier::describe, 0))?;
+    Ok(())
+}

@@ -1,0 +1,23 @@
+# frozen_string_literal: true
+
+# passgate: server-side CAPTCHA verification with stable outcome codes.
+#
+#   verifier = Passgate::Verifier.new(app_key: "...", app_secret: "...")
+#   outcome = verifier.validate(token, client_ip: request.remote_ip, action: "login")
+#   head outcome.http_status unless outcome.ok?
+#
+# The decisions are made in the Rust core (passgate_native); this library adds
+# keyword arguments, logging and the Rails/Rack helpers.
+
+require_relative "passgate/version"
+require "passgate/passgate_native"
+require_relative "passgate/verifier"
+
+module Passgate
+  autoload :Rack, "passgate/rack"
+  # Loaded right away when Rails is already loaded (the usual Bundler order),
+  # else on first use of Passgate::Rails.
+  autoload :Rails, "passgate/rails"
+end
+
+require_relative "passgate/rails" if defined?(::Rails::Railtie)

@@ -1,0 +1,93 @@
+# frozen_string_literal: true
+
+require "json"
+require "rack"
+
+module Passgate
+  # Rack middleware: verifies the captcha on unsafe requests (POST, PUT, ...)
+  # to the protected paths before the app sees them.
+  #
+  #   use Passgate::Rack, verifier: verifier, paths: { "/login" => "login", "/signup" => "signup" }
+  #
+  # `paths` maps a path (String or Regexp) to the expected action (or nil),
+  # or is an Array of paths with no expected action. The token comes from the
+  # form field `field` (default "captchala_token") or the same key of a JSON
+  # body; the client IP from Rack::Request#ip (which honours only trusted
+  # proxies). The outcome is env["passgate.outcome"]. On failure the app is
+  # not called: `on_failure.call(env, outcome)` answers, or a JSON/HTML error
+  # with the outcome's http_status.
+  class Rack
+    SAFE_METHODS = %w[GET HEAD OPTIONS TRACE].freeze
+    DEFAULT_FIELD = "captchala_token"
+
+    def initialize(app, verifier:, paths:, field: DEFAULT_FIELD, on_failure: nil)
+      @app = app
+      @verifier = verifier
+      @paths = paths.is_a?(Hash) ? paths.to_a : Array(paths).map { |path| [path, nil] }
+      @field = field
+      @on_failure = on_failure
+    end
+
+    def call(env)
+      request = ::Rack::Request.new(env)
+      rule = protected_rule(request)
+      return @app.call(env) unless rule
+
+      outcome = @verifier.validate(Passgate::Rack.token_from(request, @field), client_ip: request.ip, action: rule[1])
+      env["passgate.outcome"] = outcome
+      return @app.call(env) if outcome.ok?
+      return @on_failure.call(env, outcome) if @on_failure
+
+      Passgate::Rack.failure_response(outcome, json: Passgate::Rack.wants_json?(env), lang: Passgate::Rack.language(env))
+    end
+
+    def self.token_from(request, field)
+      value = begin
+        request.POST[field]
+      rescue StandardError
+        nil
+      end
+      if value.nil? && request.media_type.to_s.include?("json")
+        body = request.body&.read
+        request.body&.rewind
+        parsed = begin
+          JSON.parse(body.to_s)
+        rescue JSON::ParserError
+          nil
+        end
+        value = parsed[field] if parsed.is_a?(Hash)
+      end
+      value.is_a?(String) ? value : nil
+    end
+
+    def self.wants_json?(env)
+      accept = env["HTTP_ACCEPT"].to_s
+      env["CONTENT_TYPE"].to_s.include?("json") || env["HTTP_X_REQUESTED_WITH"] == "XMLHttpRequest" ||
+        (accept.include?("application/json") && !accept.include?("text/html"))
+    end
+
+    def self.language(env)
+      env["HTTP_ACCEPT_LANGUAGE"].to_s.split(",").first.to_s.split(";").first.to_s.strip.then { |l| l.empty? ? "en" : l }
+    end
+
+    def self.failure_response(outcome, json:, lang: "en")
+      message = outcome.message_for(lang)
+      if json
+        [outcome.http_status, { "content-type" => "application/json" }, [JSON.generate(error: outcome.code, message: message)]]
+      else
+        html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Verification failed</title></head>" \
+               "<body><p role=\"alert\">#{::Rack::Utils.escape_html(message)}</p>" \
+               "<p><a href=\"javascript:history.back()\">Go back and try again</a></p></body></html>"
+        [outcome.http_status, { "content-type" => "text/html; charset=utf-8" }, [html]]
+      end
+    end
+
+    private
+
+    def protected_rule(request)
+      return nil if SAFE_METHODS.include?(request.request_method)
+
+      @paths.find { |path, _| path.is_a?(Regexp) ? path.match?(request.path_info) : path == request.path_info }
+    end
+  end
+end

@@ -1,0 +1,120 @@
+# frozen_string_literal: true
+
+require "rails/railtie"
+require "active_support/concern"
+
+module Passgate
+  # Rails integration.
+  #
+  #   # config/application.rb (or an environment file)
+  #   config.passgate.environment = "production"     # any Verifier option
+  #   # keys: config.passgate.app_key / app_secret, else credentials
+  #   # captchala: { app_key:, app_secret: }, else CAPTCHALA_APP_KEY / CAPTCHALA_APP_SECRET
+  #
+  #   class SessionsController < ApplicationController
+  #     include Passgate::Rails::Controller
+  #     require_captcha action: "login", only: :create, render: :new
+  #   end
+  #
+  # The client IP is request.remote_ip (Rails' trusted-proxy logic); the
+  # token is params[:captchala_token] (config.passgate.field to change it).
+  module Rails
+    class Railtie < ::Rails::Railtie
+      config.passgate = ActiveSupport::OrderedOptions.new
+
+      # Rails logs request parameters: keep the raw token out of the log.
+      initializer "passgate.filter_parameters" do |app|
+        app.config.filter_parameters |= [(app.config.passgate[:field] || "captchala_token").to_sym]
+      end
+
+      config.after_initialize { Passgate::Rails.reset! }
+    end
+
+    INTEGRATION_KEYS = %i[field].freeze
+
+    class << self
+      attr_writer :verifier
+
+      def verifier
+        @verifier ||= build_verifier
+      end
+
+      def reset!
+        @verifier = nil
+      end
+
+      def field
+        (::Rails.application.config.passgate[:field] || "captchala_token").to_s
+      end
+
+      private
+
+      def build_verifier
+        options = ::Rails.application.config.passgate.to_h.transform_keys(&:to_sym)
+        INTEGRATION_KEYS.each { |key| options.delete(key) }
+        credentials = ::Rails.application.respond_to?(:credentials) ? ::Rails.application.credentials : nil
+        %i[app_key app_secret].each do |key|
+          options[key] ||= credentials&.dig(:captchala, key)
+        end
+        options.compact!
+        options[:logger] ||= ::Rails.logger
+        Passgate::Verifier.new(**options)
+      end
+    end
+
+    # A controller concern: `require_captcha` as a before_action and
+    # `verify_captcha` returning the Outcome.
+    module Controller
+      extend ActiveSupport::Concern
+
+      class_methods do
+        # Verify unsafe requests (POST, PATCH, ...) before the action runs.
+        # On failure: JSON requests get {error, message} with the outcome's
+        # http_status; HTML requests re-render `render:` (a template or
+        # action name; the submitted params stay in `params`) with the message
+        # in flash.now[:alert], or a short error page without `render:`.
+        def require_captcha(action: nil, field: nil, render: nil, **filter_options)
+          before_action(**filter_options) do
+            passgate_require!(action: action, field: field, template: render)
+          end
+        end
+      end
+
+      # Validate the request's token now; the outcome is also
+      # request.env["passgate.outcome"] and passgate_outcome.
+      def verify_captcha(action: nil, field: nil)
+        token = params[(field || Passgate::Rails.field).to_s]
+        outcome = Passgate::Rails.verifier.validate(token.is_a?(String) ? token : nil,
+                                                    client_ip: request.remote_ip, action: action)
+        request.env["passgate.outcome"] = outcome
+        @passgate_outcome = outcome
+      end
+
+      def passgate_outcome
+        @passgate_outcome || request.env["passgate.outcome"]
+      end
+
+      private
+
+      def passgate_require!(action:, field:, template:)
+        return if request.get? || request.head? || request.options?
+
+        outcome = verify_captcha(action: action, field: field)
+        return if outcome.ok?
+
+        message = outcome.message_for(I18n.locale.to_s)
+        if request.format.json? || Passgate::Rack.wants_json?(request.env)
+          render json: { error: outcome.code, message: message }, status: outcome.http_status
+        elsif template
+          flash.now[:alert] = message
+          render template, status: outcome.http_status
+        else
+          status, headers, body = Passgate::Rack.failure_response(outcome, json: false, lang: I18n.locale.to_s)
+          render html: body.join.html_safe, status: status, content_type: headers["content-type"]
+        end
+      end
+    end
+  end
+end
+
+require "passgate/rack"

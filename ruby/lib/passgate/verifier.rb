@@ -1,0 +1,73 @@
+# frozen_string_literal: true
+
+module Passgate
+  # Verifies CaptchaLa pass tokens. Options are the DESIGN names
+  # (environment:, api_base:, backup_api_base:, replay_store:, timeout_ms:,
+  # max_token_age_s:, clock_skew_s:, mode:, allow_client_only:,
+  # allow_degraded:, fail_open_on_store_error:, ca_file:, max_entries:) plus
+  # logger: (any Logger). Anything not given is read from the environment
+  # (CAPTCHALA_APP_KEY, CAPTCHALA_APP_SECRET, PASSGATE_*). Bad settings raise
+  # Passgate::ConfigError naming the setting.
+  class Verifier
+    ServerToken = Struct.new(:server_token, :expires_in, :issued_at, keyword_init: true)
+
+    def self.from_env(logger: nil)
+      new(logger: logger)
+    end
+
+    def initialize(app_key: nil, app_secret: nil, logger: nil, **options)
+      options[:app_key] = app_key unless app_key.nil?
+      options[:app_secret] = app_secret unless app_secret.nil?
+      @native = NativeVerifier.new(options)
+      @logger = logger
+    end
+
+    attr_reader :logger
+
+    # Validate a pass token. Releases the GVL while waiting; never raises for
+    # a bad token or a failing upstream (see Outcome#code).
+    def validate(token, client_ip: nil, action: nil, uid: nil, keep_token: false)
+      outcome = @native.validate(token, string_or_nil(client_ip, :client_ip), string_or_nil(action, :action),
+                                 string_or_nil(uid, :uid), keep_token ? true : false)
+      report(outcome)
+      outcome
+    end
+
+    # Issue a server token (sct_...) for the widget; raises Passgate::IssueError when refused.
+    def issue_server_token(action, binding_ip: nil, ttl: nil, max_uses: nil, bind_uid: nil)
+      raise TypeError, "action must be a String" unless action.is_a?(String)
+
+      token, expires_in, issued_at = @native.issue_server_token(action, binding_ip, ttl, max_uses, bind_uid)
+      ServerToken.new(server_token: token, expires_in: expires_in, issued_at: issued_at)
+    end
+
+    def environment = @native.describe["environment"]
+    def mode = @native.describe["mode"]
+
+    def inspect
+      described = @native.describe.map { |key, value| "#{key}=#{value.inspect}" }.join(" ")
+      "#<Passgate::Verifier #{described}>"
+    end
+    alias to_s inspect
+
+    private
+
+    def string_or_nil(value, name)
+      return nil if value.nil?
+      raise TypeError, "#{name} must be a String or nil, not #{value.class}" unless value.is_a?(String)
+
+      value
+    end
+
+    def report(outcome)
+      fields = outcome.log_fields
+      if @logger
+        line = "passgate.validate #{fields.reject { |key, _| key == "event" }.map { |k, v| "#{k}=#{v.inspect}" }.join(" ")}"
+        outcome.ok? ? @logger.info(line) : @logger.warn(line)
+      end
+      return unless defined?(::ActiveSupport::Notifications)
+
+      ::ActiveSupport::Notifications.instrument("validate.passgate", fields)
+    end
+  end
+end

@@ -1,0 +1,77 @@
+# frozen_string_literal: true
+
+require "rack/test"
+require "rack/builder"
+require_relative "test_helper"
+
+# Passgate::Rack in front of a plain Rack app, through rack-test.
+class RackMiddlewareTest < Minitest::Test
+  include Rack::Test::Methods
+
+  EMULATOR = Emulator.new
+  RAN = []
+
+  def app
+    verifier = Passgate::Verifier.new(**EMULATOR.options)
+    form = lambda do |env, outcome|
+      params = Rack::Request.new(env).POST
+      [outcome.http_status, { "content-type" => "text/html" },
+       ["<p>#{outcome.message}</p><input name=\"email\" value=\"#{params["email"]}\">"]]
+    end
+    Rack::Builder.new do
+      use Passgate::Rack, verifier: verifier, paths: { "/login" => "login" }
+      use Passgate::Rack, verifier: verifier, paths: ["/signup"], on_failure: form
+      run lambda { |env|
+        RAN << env["PATH_INFO"]
+        outcome = env["passgate.outcome"]
+        [200, { "content-type" => "application/json" },
+         [JSON.generate(done: true, code: outcome&.code, client_ip: outcome&.log_fields&.fetch("client_ip"))]]
+      }
+    end
+  end
+
+  def setup
+    RAN.clear
+  end
+
+  def test_pass_calls_the_app_with_the_outcome
+    EMULATOR.script("pt_rack_ok", action: "login")
+    post "/login", { captchala_token: "pt_rack_ok" }, "REMOTE_ADDR" => "198.51.100.4"
+    assert_equal 200, last_response.status
+    body = JSON.parse(last_response.body)
+    assert_equal ["passed", "198.51.100.4"], [body["code"], body["client_ip"]]
+    assert_equal ["/login"], RAN
+  end
+
+  def test_failures_answer_and_skip_the_app
+    [[nil, nil, 400, "missing_token"], [{ action: "pay" }, "pt_rack_pay", 400, "action_mismatch"],
+     [{ error: "token_consumed" }, "pt_rack_used", 409, "replayed"], [{ http_status: 429 }, "pt_rack_429", 429, "rate_limited"],
+     [{ http_status: 503 }, "pt_rack_503", 503, "upstream_unavailable"], [nil, "dg_rack", 503, "degraded"]].each do |script, token, status, code|
+      EMULATOR.script(token, **script) if script
+      post "/login", token ? { captchala_token: token } : {}, "HTTP_ACCEPT" => "application/json"
+      assert_equal status, last_response.status, code
+      assert_equal code, JSON.parse(last_response.body)["error"]
+    end
+    post "/login", {}, "HTTP_ACCEPT" => "text/html"
+    assert_includes last_response.body, "Please complete the captcha."
+    assert_empty RAN
+  end
+
+  def test_json_body_get_and_unprotected_paths
+    EMULATOR.script("pt_rack_json", action: "login")
+    post "/login", JSON.generate(captchala_token: "pt_rack_json"), "CONTENT_TYPE" => "application/json"
+    assert_equal 200, last_response.status
+    get "/login"
+    assert_equal 200, last_response.status
+    post "/elsewhere"
+    assert_equal 200, last_response.status
+    assert_equal ["/login", "/login", "/elsewhere"], RAN
+  end
+
+  def test_on_failure_keeps_form_data
+    post "/signup", { email: "ann@example.com", captchala_token: "" }
+    assert_equal 400, last_response.status
+    assert_includes last_response.body, 'value="ann@example.com"'
+    assert_empty RAN
+  end
+end

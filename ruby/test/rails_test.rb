@@ -1,0 +1,89 @@
+# frozen_string_literal: true
+
+require_relative "test_helper"
+
+EMULATOR_FOR_RAILS = Emulator.new
+require_relative "rails_app/app"
+
+Rails.application.config.passgate.merge!(EMULATOR_FOR_RAILS.options)
+Rails.application.initialize!
+Rails.application.routes.draw do
+  get "/login", to: "sessions#new"
+  post "/login", to: "sessions#create"
+  post "/check", to: "check#create"
+end
+require "rails/test_help"
+
+# Passgate::Rails through Rails integration tests.
+class RailsIntegrationTest < ActionDispatch::IntegrationTest
+  EMULATOR = EMULATOR_FOR_RAILS
+
+  def setup
+    PassgateTestApp::RAN.clear
+    Passgate::Rails.reset!
+  end
+
+  def test_pass_runs_the_action_with_ip_from_remote_ip
+    EMULATOR.script("pt_rails_ok", action: "login")
+    post "/login", params: { captchala_token: "pt_rails_ok" }, headers: { "REMOTE_ADDR" => "198.51.100.4" }
+    assert_response 200
+    assert_equal({ "done" => true, "code" => "passed", "client_ip" => "198.51.100.4" }, response.parsed_body)
+    assert_equal [:create], PassgateTestApp::RAN
+  end
+
+  def test_each_failure_class_as_json_without_running_the_action
+    [[nil, nil, 400, "missing_token"], [nil, "sct_rails", 400, "malformed_token"],
+     [{ action: "pay" }, "pt_rails_pay", 400, "action_mismatch"], [{ error: "token_expired" }, "pt_rails_old", 400, "expired"],
+     [{ error: "token_consumed" }, "pt_rails_used", 409, "replayed"], [{ error: "token_uid_mismatch" }, "pt_rails_uid", 403, "uid_mismatch"],
+     [{ http_status: 429 }, "pt_rails_429", 429, "rate_limited"], [{ http_status: 401 }, "pt_rails_401", 500, "misconfigured"],
+     [nil, "dg_rails", 503, "degraded"], [nil, "co_rails", 400, "unverifiable"]].each do |script, token, status, code|
+      EMULATOR.script(token, **script) if script
+      post "/login", params: token ? { captchala_token: token } : {}, as: :json
+      assert_response status
+      assert_equal code, response.parsed_body["error"], code
+      assert response.parsed_body["message"].is_a?(String)
+    end
+    assert_empty PassgateTestApp::RAN
+  end
+
+  def test_html_failure_re_renders_the_form_with_params_kept
+    post "/login", params: { email: "ann@example.com", nickname: "ann", captchala_token: "" }
+    assert_response 400
+    assert_includes response.body, 'value="ann@example.com"'
+    assert_includes response.body, 'value="ann"'
+    assert_includes response.body, "Please complete the captcha."
+    assert_empty PassgateTestApp::RAN
+  end
+
+  def test_upstream_down_is_503_and_the_action_never_runs
+    Passgate::Rails.verifier = Passgate::Verifier.new(**EMULATOR.options(api_base: "http://127.0.0.1:1", timeout_ms: 500))
+    post "/login", params: { captchala_token: "pt_rails_down" }, as: :json
+    assert_response 503
+    assert_equal "upstream_unavailable", response.parsed_body["error"]
+    assert_empty PassgateTestApp::RAN
+  end
+
+  def test_get_is_not_verified_and_verify_captcha_returns_the_outcome
+    before = EMULATOR.stats["validate_calls"]
+    get "/login"
+    assert_response 200
+    assert_equal before, EMULATOR.stats["validate_calls"]
+    EMULATOR.script("pt_rails_check", action: "check")
+    post "/check", params: { captchala_token: "pt_rails_check" }
+    assert_equal "passed", response.parsed_body["code"]
+  end
+
+  def test_notifications_and_rails_logger
+    events = []
+    subscriber = ActiveSupport::Notifications.subscribe("validate.passgate") { |*args| events << args.last }
+    post "/login", params: { captchala_token: "pt_rails_notified" }, as: :json
+    ActiveSupport::Notifications.unsubscribe(subscriber)
+    assert_equal 1, events.size
+    assert_equal Passgate::LOG_KEYS, events.first.keys
+    assert_equal "action_mismatch", events.first["outcome"]
+    assert_match(/WARN -- : passgate.validate outcome="action_mismatch"/, PassgateTestApp::LOG.string)
+    assert_includes PassgateTestApp::LOG.string, '"captchala_token"=>"[FILTERED]"'
+    refute_includes PassgateTestApp::LOG.string, "pt_rails_notified"
+    refute_includes PassgateTestApp::LOG.string, APP_SECRET
+  end
+end
