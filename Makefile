@@ -46,9 +46,9 @@ test-ruby: cli ruby
 cli:
 	$(CARGO) build -p passgate-cli
 
-## The gem: vendor the core into it, `gem build`, then `gem install --local`
-## into a fresh GEM_HOME (target/ruby-gems), exactly as a user would.
-ruby: ruby-vendor
+## The gem: `gem build` (which vendors the core into it), then
+## `gem install --local` into a fresh GEM_HOME (target/ruby-gems), as a user would.
+ruby:
 	cd ruby && gem build -q passgate.gemspec -o $(CURDIR)/target/passgate.gem
 	rm -rf $(RUBY_GEM_HOME)
 	GEM_HOME=$(CURDIR)/$(RUBY_GEM_HOME) CARGO_TARGET_DIR=$(CURDIR)/$(EXT_TARGET) \
@@ -56,10 +56,7 @@ ruby: ruby-vendor
 
 ## A self-contained copy of the core (workspace settings resolved) for the gem.
 ruby-vendor:
-	$(CARGO) package -q -p passgate-core --no-verify --allow-dirty
-	rm -rf ruby/vendor && mkdir -p ruby/vendor
-	tar xzf target/package/passgate-core-*.crate -C ruby/vendor
-	mv ruby/vendor/passgate-core-* ruby/vendor/passgate-core
+	ruby ruby/tools/vendor_core.rb
 
 ## The Node addon (node/passgate.node) and the package's dev dependencies.
 node:

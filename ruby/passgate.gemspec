@@ -1,6 +1,10 @@
 # frozen_string_literal: true
 
 require_relative "lib/passgate/version"
+require_relative "tools/vendor_core"
+
+# Building from a checkout: vendor a fresh copy of the core into the gem.
+PassgateVendor.run! if PassgateVendor.available?
 
 Gem::Specification.new do |spec|
   spec.name = "passgate"
@@ -10,7 +14,7 @@ Gem::Specification.new do |spec|
                      "action binding, one outcome code per failure and one structured log record per call. " \
                      "Rails and Rack helpers included."
   spec.authors = ["passgate"]
-  spec.license = "MIT OR Apache-2.0"
+  spec.licenses = ["MIT", "Apache-2.0"]
   spec.required_ruby_version = ">= 3.0"
   spec.files = Dir[
     "lib/**/*.rb",
