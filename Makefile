@@ -10,14 +10,16 @@ PASSGATE_BIN := target/debug/passgate
 # they and `cargo test` (debug, target/) do not rebuild each other's deps.
 EXT_TARGET := target/ext
 
+PHP_SO := target/php/passgate.so
+PHP_RUN := php -d extension=$(CURDIR)/$(PHP_SO)
 RUBY_GEM_HOME := target/ruby-gems
 RUBY_EXT := ruby/ext/passgate
 
-.PHONY: demo test test-rust test-python test-node test-ruby lint bench build python node ruby ruby-vendor cli clean
+.PHONY: demo test test-rust test-python test-node test-ruby test-php lint bench build python node ruby ruby-vendor php cli clean
 
 ## Build the CLI and walk through the main failure modes against a local
-## emulator, in Rust and then through the Python, Node and Ruby bindings.
-demo: cli python node ruby
+## emulator, in Rust and then through the Python, Node, Ruby and PHP bindings.
+demo: cli python node ruby php
 	$(PASSGATE_BIN) demo
 	@echo
 	$(VENV_PY) python/examples/demo.py $(PASSGATE_BIN)
@@ -25,9 +27,11 @@ demo: cli python node ruby
 	node node/examples/demo.js $(PASSGATE_BIN)
 	@echo
 	GEM_HOME=$(CURDIR)/$(RUBY_GEM_HOME) ruby ruby/examples/demo.rb $(PASSGATE_BIN)
+	@echo
+	$(PHP_RUN) php-ext/examples/demo.php $(PASSGATE_BIN)
 
 ## Every test suite; each runner prints its own summary line.
-test: test-rust test-python test-node test-ruby
+test: test-rust test-python test-node test-ruby test-php
 
 test-rust:
 	$(CARGO) test -p passgate-core -p passgate-cli
@@ -43,8 +47,18 @@ test-ruby: cli ruby
 	cd ruby && GEM_HOME=$(CURDIR)/$(RUBY_GEM_HOME) PASSGATE_BIN=$(CURDIR)/$(PASSGATE_BIN) \
 		ruby -Itest -e 'Dir["test/*_test.rb"].sort.each { |f| require File.expand_path(f) }'
 
+test-php: cli php
+	cd php-ext && PASSGATE_BIN=$(CURDIR)/$(PASSGATE_BIN) PASSGATE_PHP_EXTENSION=$(CURDIR)/$(PHP_SO) \
+		$(PHP_RUN) /usr/bin/phpunit --bootstrap tests/bootstrap.php tests
+
 cli:
 	$(CARGO) build -p passgate-cli
+
+## The PHP extension: target/php/passgate.so (load it with extension=/abs/path/passgate.so).
+php:
+	CARGO_TARGET_DIR=$(CURDIR)/$(EXT_TARGET) $(CARGO) build --release -p passgate-php
+	mkdir -p target/php
+	cp $(EXT_TARGET)/release/libpassgate.so $(PHP_SO)
 
 ## The gem: `gem build` (which vendors the core into it), then
 ## `gem install --local` into a fresh GEM_HOME (target/ruby-gems), as a user would.

@@ -448,6 +448,26 @@ impl Config {
         })
     }
 
+    /// Every setting, the secret included: two configs with the same identity
+    /// behave the same. Kept in memory only; never print it.
+    pub(crate) fn identity(&self) -> String {
+        format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.app_key,
+            self.app_secret,
+            self.environment,
+            self.api_base,
+            self.backup_api_base,
+            self.store,
+            self.timeout,
+            self.max_token_age,
+            self.clock_skew,
+            self.mode,
+            self.policy,
+            self.extra_ca_pem,
+        )
+    }
+
     /// How long a claim lives: a token older than this is expired anyway.
     pub fn claim_ttl(&self) -> Duration {
         self.max_token_age + self.clock_skew
@@ -530,6 +550,69 @@ mod tests {
             .set("timeout_ms", OptionValue::Bool(true))
             .expect_err("type");
         assert_eq!(err.setting, "timeout_ms");
+    }
+
+    #[test]
+    fn identity_covers_every_setting() {
+        let base = Config::resolve(keys()).expect("valid");
+        let variants = [
+            Options {
+                app_secret: Some("other".into()),
+                ..keys()
+            },
+            Options {
+                environment: Some("staging".into()),
+                ..keys()
+            },
+            Options {
+                api_base: Some("https://example.test".into()),
+                ..keys()
+            },
+            Options {
+                backup_api_base: Some("https://example.test".into()),
+                ..keys()
+            },
+            Options {
+                replay_store: Some("none".into()),
+                ..keys()
+            },
+            Options {
+                max_entries: Some(5),
+                ..keys()
+            },
+            Options {
+                timeout_ms: Some(1),
+                ..keys()
+            },
+            Options {
+                max_token_age_s: Some(1),
+                ..keys()
+            },
+            Options {
+                clock_skew_s: Some(1),
+                ..keys()
+            },
+            Options {
+                allow_degraded: Some(true),
+                ..keys()
+            },
+            Options {
+                allow_client_only: Some(true),
+                ..keys()
+            },
+            Options {
+                fail_open_on_store_error: Some(true),
+                ..keys()
+            },
+        ];
+        for options in variants {
+            let other = Config::resolve(options.clone()).expect("valid");
+            assert_ne!(base.identity(), other.identity(), "{options:?}");
+        }
+        assert_eq!(
+            base.identity(),
+            Config::resolve(keys()).expect("valid").identity()
+        );
     }
 
     #[test]

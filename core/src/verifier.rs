@@ -114,6 +114,23 @@ impl Verifier {
         }
     }
 
+    /// One verifier per distinct configuration in this process. For hosts
+    /// whose objects live for one request (PHP-FPM): the replay store then
+    /// lasts as long as the worker process instead of one request.
+    pub fn shared(config: Config) -> Verifier {
+        static SHARED: std::sync::Mutex<Option<std::collections::HashMap<String, Verifier>>> =
+            std::sync::Mutex::new(None);
+        let key = config.identity();
+        let mut guard = SHARED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        guard
+            .get_or_insert_with(Default::default)
+            .entry(key)
+            .or_insert_with(|| Verifier::from_config(config))
+            .clone()
+    }
+
     pub fn config(&self) -> &Config {
         &self.inner.config
     }

@@ -1,0 +1,80 @@
+<?php
+// IDE stub for the passgate extension (php-ext/). Kept in sync with the
+// extension by tests/StubTest.php. Do not include it at run time.
+
+namespace Passgate;
+
+/** Base class of passgate's exceptions. */
+class PassgateException extends \Exception {}
+
+/** A bad setting; the message names it. */
+class ConfigException extends PassgateException {}
+
+/** A bug inside passgate (a caught panic); the worker lives on. */
+class InternalException extends PassgateException {}
+
+/** issueServerToken() was refused or the upstream failed. */
+class IssueException extends PassgateException {}
+
+/**
+ * The result of one validation. Read-only properties.
+ *
+ * @property-read bool $ok
+ * @property-read string $code             one of the 15 outcome codes
+ * @property-read string $category         passed|client|upstream|config|store
+ * @property-read bool $retryable
+ * @property-read int $httpStatus
+ * @property-read string $message          user-safe, English
+ * @property-read string|null $upstreamError
+ * @property-read string|null $tokenType
+ * @property-read int|null $tokenAgeMs
+ * @property-read string|null $challengeId
+ * @property-read string|null $action      the action the token was solved for
+ * @property-read string|null $uid
+ * @property-read int|null $riskScore
+ * @property-read array<string, mixed> $logFields  the log record (snake_case keys)
+ */
+class Outcome
+{
+    /** The user-safe message in a language (en, zh-CN, zh-TW, ja, ko, es, fr, de; others fall back). */
+    public function messageFor(string $lang): string {}
+
+    /** Every property as an array. */
+    public function toArray(): array {}
+}
+
+class Verifier
+{
+    /**
+     * @param array{app_key?: string, app_secret?: string, environment?: string, api_base?: string,
+     *   backup_api_base?: string, replay_store?: string, timeout_ms?: int, max_token_age_s?: int,
+     *   clock_skew_s?: int, mode?: string, allow_client_only?: bool, allow_degraded?: bool,
+     *   fail_open_on_store_error?: bool, ca_file?: string, max_entries?: int,
+     *   logger?: callable|object} $options  anything not given is read from the environment
+     * @throws ConfigException naming the bad setting
+     */
+    public function __construct(?array $options = null) {}
+
+    /** Everything from the environment (CAPTCHALA_APP_KEY, CAPTCHALA_APP_SECRET, PASSGATE_*). */
+    public static function fromEnv(): Verifier {}
+
+    /**
+     * Validate a pass token. Never throws for a bad token or a failing upstream.
+     *
+     * @param string|null $token
+     * @param array{client_ip?: string, action?: string, uid?: string, keep_token?: bool} $opts
+     * @throws \TypeError when $token is not a string or null
+     * @throws InternalException on a bug inside passgate
+     */
+    public function validate($token, ?array $opts = null): Outcome {}
+
+    /**
+     * @param array{binding_ip?: string, ttl?: int, max_uses?: int, bind_uid?: string} $opts
+     * @return array{server_token: string, expires_in: int|null, issued_at: int|null}
+     * @throws IssueException
+     */
+    public function issueServerToken(string $action, ?array $opts = null): array {}
+
+    /** What var_dump/print_r show: never the secret. */
+    public function __debugInfo(): array {}
+}

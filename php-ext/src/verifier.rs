@@ -1,0 +1,227 @@
+//! `Passgate\Verifier`: options array in, `Passgate\Outcome` out.
+
+use ext_php_rs::boxed::ZBox;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+use passgate_core::{Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest};
+
+use crate::outcome::{log_array, Outcome};
+use crate::{guarded, to_php_exception, type_error};
+
+#[php_class]
+#[php(name = "Passgate\\Verifier")]
+pub struct Verifier {
+    inner: passgate_core::Verifier,
+    /// A callable `fn(string $level, string $message, array $context)` or a
+    /// PSR-3 style object with info()/warning().
+    logger: Option<Zval>,
+}
+
+fn config_error(setting: &str, message: &str) -> PhpException {
+    to_php_exception(ConfigError::new(setting, message).into())
+}
+
+fn option_value(name: &str, value: &Zval) -> PhpResult<OptionValue> {
+    if value.is_null() {
+        Ok(OptionValue::Null)
+    } else if let Some(b) = value.bool().filter(|_| value.is_bool()) {
+        Ok(OptionValue::Bool(b))
+    } else if let Some(i) = value.long() {
+        Ok(OptionValue::Int(i))
+    } else if let Some(s) = value.str() {
+        Ok(OptionValue::Str(s.to_string()))
+    } else {
+        Err(config_error(name, "expected a string, int, bool or null"))
+    }
+}
+
+/// A string or null; anything else is a TypeError.
+fn string_arg(what: &str, value: Option<&Zval>) -> PhpResult<Option<String>> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_null() => Ok(None),
+        Some(v) if v.is_string() => Ok(v
+            .zend_str()
+            .map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned())),
+        Some(v) => Err(type_error(format!(
+            "passgate: {what} must be a string or null, {} given",
+            php_type(v)
+        ))),
+    }
+}
+
+/// The PHP name of a value's type, for error messages.
+fn php_type(value: &Zval) -> &'static str {
+    if value.is_bool() {
+        "bool"
+    } else if value.is_long() {
+        "int"
+    } else if value.is_double() {
+        "float"
+    } else if value.is_array() {
+        "array"
+    } else if value.is_object() {
+        "object"
+    } else {
+        "value"
+    }
+}
+
+fn uint_arg(what: &str, value: Option<&Zval>) -> PhpResult<Option<u64>> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_null() => Ok(None),
+        Some(v) => match v.long() {
+            Some(n) if n >= 0 => Ok(Some(n as u64)),
+            _ => Err(type_error(format!(
+                "passgate: {what} must be a non-negative int"
+            ))),
+        },
+    }
+}
+
+fn build(options: Option<&ZendHashTable>) -> PhpResult<Verifier> {
+    let mut parsed = Options::default();
+    let mut logger = None;
+    for (key, value) in options.into_iter().flat_map(|array| array.iter()) {
+        let name = match key {
+            ArrayKey::Long(index) => {
+                return Err(config_error(
+                    &index.to_string(),
+                    "option names must be strings",
+                ))
+            }
+            other => other.to_string(),
+        };
+        if name == "logger" {
+            if !value.is_null() {
+                let usable = value.is_callable() || value.object().is_some();
+                if !usable {
+                    return Err(config_error(
+                        "logger",
+                        "must be a callable or an object with info() and warning()",
+                    ));
+                }
+                logger = Some(value.shallow_clone());
+            }
+            continue;
+        }
+        let option = option_value(&name, value)?;
+        parsed
+            .set(&name, option)
+            .map_err(|e| to_php_exception(e.into()))?;
+    }
+    let config = guarded(|| Ok(Config::from_options(parsed)?))?;
+    Ok(Verifier {
+        // PHP objects live for one request; the worker-wide verifier keeps
+        // the replay store (and its pooled connections) for the whole worker.
+        inner: passgate_core::Verifier::shared(config),
+        logger,
+    })
+}
+
+#[php_impl]
+impl Verifier {
+    /// `new Passgate\Verifier(['app_key' => ..., 'app_secret' => ..., ...])`; anything
+    /// not given is read from the environment.
+    pub fn __construct(options: Option<&ZendHashTable>) -> PhpResult<Self> {
+        build(options)
+    }
+
+    /// Everything from the environment (CAPTCHALA_APP_KEY, CAPTCHALA_APP_SECRET, PASSGATE_*).
+    pub fn from_env() -> PhpResult<Self> {
+        build(None)
+    }
+
+    /// Validate a token; `$opts` takes client_ip, action, uid, keep_token.
+    /// Never throws for a bad token or a failing upstream.
+    pub fn validate(&self, token: &Zval, opts: Option<&ZendHashTable>) -> PhpResult<Outcome> {
+        let get = |key: &str| opts.and_then(|o| o.get(key));
+        let request = ValidateRequest {
+            token: string_arg("token", Some(token))?,
+            client_ip: string_arg("client_ip", get("client_ip"))?,
+            action: string_arg("action", get("action"))?,
+            uid: string_arg("uid", get("uid"))?,
+            keep_token: get("keep_token").and_then(Zval::bool).unwrap_or(false),
+        };
+        let outcome = guarded(|| self.inner.validate_blocking(request))?;
+        self.log(&outcome)?;
+        Ok(Outcome::new(outcome))
+    }
+
+    /// Issue a server token; `$opts` takes binding_ip, ttl, max_uses, bind_uid.
+    /// Returns ['server_token' => ..., 'expires_in' => ..., 'issued_at' => ...].
+    pub fn issue_server_token(
+        &self,
+        action: String,
+        opts: Option<&ZendHashTable>,
+    ) -> PhpResult<ZBox<ZendHashTable>> {
+        let get = |key: &str| opts.and_then(|o| o.get(key));
+        let request = IssueRequest {
+            action,
+            binding_ip: string_arg("binding_ip", get("binding_ip"))?,
+            ttl: uint_arg("ttl", get("ttl"))?,
+            max_uses: uint_arg("max_uses", get("max_uses"))?,
+            bind_uid: string_arg("bind_uid", get("bind_uid"))?,
+        };
+        let token = guarded(|| self.inner.issue_server_token_blocking(request))?;
+        let mut array = ZendHashTable::new();
+        let err = |e: ext_php_rs::error::Error| PhpException::from_message(e.to_string());
+        array
+            .insert("server_token", token.server_token)
+            .map_err(err)?;
+        array.insert("expires_in", token.expires_in).map_err(err)?;
+        array.insert("issued_at", token.issued_at).map_err(err)?;
+        Ok(array)
+    }
+
+    /// What var_dump/print_r show: never the secret.
+    pub fn __debug_info(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        let config = self.inner.config();
+        let mut array = ZendHashTable::new();
+        let err = |e: ext_php_rs::error::Error| PhpException::from_message(e.to_string());
+        array
+            .insert("app_key", config.app_key.as_str())
+            .map_err(err)?;
+        array
+            .insert("environment", config.environment.as_str())
+            .map_err(err)?;
+        array
+            .insert(
+                "mode",
+                if config.mode == passgate_core::Mode::Test {
+                    "test"
+                } else {
+                    "live"
+                },
+            )
+            .map_err(err)?;
+        array
+            .insert("api_base", config.api_base.as_str())
+            .map_err(err)?;
+        array
+            .insert("replay_store", config.store.label())
+            .map_err(err)?;
+        Ok(array)
+    }
+}
+
+impl Verifier {
+    fn log(&self, outcome: &passgate_core::Outcome) -> PhpResult<()> {
+        let Some(logger) = &self.logger else {
+            return Ok(());
+        };
+        let level = if outcome.ok() { "info" } else { "warning" };
+        let message = outcome.log_fields.summary();
+        let context = log_array(&outcome.log_fields)?;
+        let result = if logger.is_callable() {
+            logger.try_call(vec![&level, &message, &context])
+        } else {
+            logger.try_call_method(level, vec![&message, &context])
+        };
+        // A logger that throws leaves its exception pending for the caller.
+        result
+            .map(|_| ())
+            .map_err(|e| PhpException::from_message(format!("passgate: the logger failed: {e}")))
+    }
+}

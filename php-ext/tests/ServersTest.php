@@ -1,0 +1,141 @@
+<?php
+// Real servers: PHP-FPM with two workers (driven by a FastCGI client) and
+// the built-in web server, serving tests/fpm/index.php.
+
+use PHPUnit\Framework\TestCase;
+
+final class ServersTest extends TestCase
+{
+    private static Emulator $emulator;
+    private static string $extension;
+
+    public static function setUpBeforeClass(): void
+    {
+        self::$emulator = new Emulator();
+        // The extension file the servers load (the test runner's own copy).
+        self::$extension = (string) getenv('PASSGATE_PHP_EXTENSION');
+        if (!is_file(self::$extension)) {
+            throw new RuntimeException('set PASSGATE_PHP_EXTENSION to the built passgate.so');
+        }
+    }
+
+    private static function freePort(): int
+    {
+        $socket = stream_socket_server('tcp://127.0.0.1:0');
+        $port = (int) substr(strrchr(stream_socket_get_name($socket, false), ':'), 1);
+        fclose($socket);
+        return $port;
+    }
+
+    private static function waitFor(int $port): void
+    {
+        $deadline = microtime(true) + 20;
+        while (microtime(true) < $deadline) {
+            $socket = @stream_socket_client("tcp://127.0.0.1:$port", $errno, $error, 1);
+            if ($socket) {
+                fclose($socket);
+                return;
+            }
+            usleep(50_000); // polling a port that is not open yet
+        }
+        throw new RuntimeException("nothing listens on $port");
+    }
+
+    private static function env(): array
+    {
+        return ['CAPTCHALA_APP_KEY' => APP_KEY, 'CAPTCHALA_APP_SECRET' => APP_SECRET,
+            'PASSGATE_API_BASE' => self::$emulator->url, 'PASSGATE_ENVIRONMENT' => 'test', 'PATH' => getenv('PATH')];
+    }
+
+    /** One FastCGI request with cgi-fcgi; returns [status, decoded JSON body]. */
+    private static function fastcgi(int $port, string $query, array $form): array
+    {
+        $body = http_build_query($form);
+        $env = ['SCRIPT_FILENAME' => __DIR__ . '/fpm/index.php', 'REQUEST_METHOD' => 'POST', 'QUERY_STRING' => $query,
+            'CONTENT_TYPE' => 'application/x-www-form-urlencoded', 'CONTENT_LENGTH' => (string) strlen($body),
+            'REMOTE_ADDR' => '198.51.100.4', 'SERVER_PROTOCOL' => 'HTTP/1.1', 'PATH' => getenv('PATH')];
+        $process = proc_open(['cgi-fcgi', '-bind', '-connect', "127.0.0.1:$port"], [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
+        fwrite($pipes[0], $body);
+        fclose($pipes[0]);
+        $output = stream_get_contents($pipes[1]);
+        fclose($pipes[1]);
+        fclose($pipes[2]);
+        proc_close($process);
+        [$head, $content] = explode("\r\n\r\n", $output, 2) + [1 => ''];
+        $status = preg_match('/^Status: (\d+)/mi', $head, $m) ? (int) $m[1] : 200;
+        return [$status, json_decode($content, true)];
+    }
+
+    public function testPhpFpmTwoWorkers(): void
+    {
+        $dir = sys_get_temp_dir() . '/passgate-fpm-' . getmypid();
+        @mkdir($dir);
+        $port = self::freePort();
+        file_put_contents("$dir/fpm.conf", implode("\n", [
+            '[global]', "error_log = $dir/fpm.log", "pid = $dir/fpm.pid", 'daemonize = no',
+            '[www]', "listen = 127.0.0.1:$port", 'pm = static', 'pm.max_children = 2', 'clear_env = no', '',
+        ]));
+        $fpm = proc_open(['php-fpm8.2', '-n', '-R', '-F', '-y', "$dir/fpm.conf", '-d', 'extension=' . self::$extension],
+            [0 => ['pipe', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', "$dir/stderr.log", 'w']], $pipes, null, self::env());
+        try {
+            self::waitFor($port);
+            self::$emulator->script('pt_fpm_ok', ['action' => 'login']);
+            [$status, $body] = self::fastcgi($port, 'action=login', ['captchala_token' => 'pt_fpm_ok']);
+            $this->assertSame([200, 'passed', true], [$status, $body['code'], $body['ran']]);
+            [$status, $body] = self::fastcgi($port, 'action=login', ['captchala_token' => 'pt_fpm_ok']);
+            $this->assertSame([409, 'replayed'], [$status, $body['code']]);
+            [$status, $body] = self::fastcgi($port, 'action=login', []);
+            $this->assertSame([400, 'missing_token'], [$status, $body['code']]);
+            self::$emulator->script('pt_fpm_pay', ['action' => 'pay']);
+            [$status, $body] = self::fastcgi($port, 'action=login', ['captchala_token' => 'pt_fpm_pay']);
+            $this->assertSame([400, 'action_mismatch'], [$status, $body['code']]);
+            self::$emulator->script('pt_fpm_429', ['http_status' => 429]);
+            [$status, $body] = self::fastcgi($port, '', ['captchala_token' => 'pt_fpm_429']);
+            $this->assertSame([429, 'rate_limited'], [$status, $body['code']]);
+            [$status, $body] = self::fastcgi($port, 'down=1', ['captchala_token' => 'pt_fpm_down']);
+            $this->assertSame([503, 'upstream_unavailable', false], [$status, $body['code'], $body['ran']]);
+
+            $before = self::$emulator->stats();
+            $pids = [];
+            for ($i = 0; $i < 200; $i++) {
+                [$status, $body] = self::fastcgi($port, '', ['captchala_token' => "pt_fpm_many_$i"]);
+                $this->assertSame(200, $status, json_encode($body));
+                $pids[$body['pid']] = true;
+            }
+            $after = self::$emulator->stats();
+            $this->assertSame(200, $after['validate_calls'] - $before['validate_calls']);
+            // Each worker keeps its pooled connection across requests.
+            $this->assertLessThanOrEqual(2, $after['api_connections'], json_encode($after));
+            $this->assertLessThanOrEqual(2, count($pids));
+        } finally {
+            proc_terminate($fpm);
+            proc_close($fpm);
+        }
+    }
+
+    public function testBuiltInServer(): void
+    {
+        $port = self::freePort();
+        $server = proc_open([PHP_BINARY, '-n', '-d', 'extension=' . self::$extension, '-S', "127.0.0.1:$port", __DIR__ . '/fpm/index.php'],
+            [0 => ['pipe', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes, null, self::env());
+        try {
+            self::waitFor($port);
+            $post = function (string $query, array $form) use ($port): array {
+                $context = stream_context_create(['http' => ['method' => 'POST', 'ignore_errors' => true,
+                    'header' => "Content-Type: application/x-www-form-urlencoded\r\n", 'content' => http_build_query($form)]]);
+                $body = file_get_contents("http://127.0.0.1:$port/?$query", false, $context);
+                preg_match('/ (\d{3}) /', $http_response_header[0], $m);
+                return [(int) $m[1], json_decode($body, true)];
+            };
+            self::$emulator->script('pt_builtin_ok', ['action' => 'login']);
+            $this->assertSame([200, 'passed'], array_map(fn ($x) => is_array($x) ? $x['code'] : $x, $post('action=login', ['captchala_token' => 'pt_builtin_ok'])));
+            [$status, $body] = $post('action=login', ['captchala_token' => 'sct_builtin']);
+            $this->assertSame([400, 'malformed_token'], [$status, $body['code']]);
+            [$status, $body] = $post('down=1', ['captchala_token' => 'pt_builtin_down']);
+            $this->assertSame([503, 'upstream_unavailable'], [$status, $body['code']]);
+        } finally {
+            proc_terminate($server);
+            proc_close($server);
+        }
+    }
+}
