@@ -15,7 +15,7 @@ PHP_RUN := php -d extension=$(CURDIR)/$(PHP_SO)
 RUBY_GEM_HOME := target/ruby-gems
 RUBY_EXT := ruby/ext/passgate
 
-.PHONY: demo test test-rust test-python test-node test-ruby test-php lint bench build python node ruby ruby-vendor php cli clean
+.PHONY: demo test test-rust test-python test-node test-ruby test-php test-cross lint bench build python node ruby ruby-vendor php cli clean
 
 ## Build the CLI and walk through the main failure modes against a local
 ## emulator, in Rust and then through the Python, Node, Ruby and PHP bindings.
@@ -31,7 +31,7 @@ demo: cli python node ruby php
 	$(PHP_RUN) php-ext/examples/demo.php $(PASSGATE_BIN)
 
 ## Every test suite; each runner prints its own summary line.
-test: test-rust test-python test-node test-ruby test-php
+test: test-rust test-python test-node test-ruby test-php test-cross
 
 test-rust:
 	$(CARGO) test -p passgate-core -p passgate-cli
@@ -50,6 +50,13 @@ test-ruby: cli ruby
 test-php: cli php
 	cd php-ext && PASSGATE_BIN=$(CURDIR)/$(PASSGATE_BIN) PASSGATE_PHP_EXTENSION=$(CURDIR)/$(PHP_SO) \
 		$(PHP_RUN) /usr/bin/phpunit --bootstrap tests/bootstrap.php tests
+
+## One Redis, one emulator, and Python, Node, Ruby and PHP processes racing
+## on the same tokens: one pass per token in total.
+test-cross: cli python node ruby php
+	PASSGATE_BIN=$(CURDIR)/$(PASSGATE_BIN) PASSGATE_PHP_EXTENSION=$(CURDIR)/$(PHP_SO) \
+		GEM_HOME=$(CURDIR)/$(RUBY_GEM_HOME) PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
+		$(VENV_PY) -m pytest tests/cross -q -p no:cacheprovider
 
 cli:
 	$(CARGO) build -p passgate-cli

@@ -56,6 +56,8 @@ pub struct Options {
     pub fail_open_on_store_error: Option<bool>,
     pub ca_file: Option<String>,
     pub max_entries: Option<u64>,
+    pub redis_key_prefix: Option<String>,
+    pub store_timeout_ms: Option<u64>,
 }
 
 impl std::fmt::Debug for Options {
@@ -68,14 +70,17 @@ impl std::fmt::Debug for Options {
             )
             .field("environment", &self.environment)
             .field("api_base", &self.api_base)
-            .field("replay_store", &self.replay_store)
+            .field(
+                "replay_store",
+                &self.replay_store.as_deref().map(redact_url),
+            )
             .field("mode", &self.mode)
             .finish_non_exhaustive()
     }
 }
 
 /// Option names accepted by `Options::set`, as in DESIGN §6/§8.
-pub const OPTION_NAMES: [&str; 15] = [
+pub const OPTION_NAMES: [&str; 17] = [
     "app_key",
     "app_secret",
     "environment",
@@ -91,6 +96,8 @@ pub const OPTION_NAMES: [&str; 15] = [
     "fail_open_on_store_error",
     "ca_file",
     "max_entries",
+    "redis_key_prefix",
+    "store_timeout_ms",
 ];
 
 fn want_str(name: &str, value: OptionValue) -> Result<Option<String>, ConfigError> {
@@ -155,6 +162,8 @@ impl Options {
             "fail_open_on_store_error" => self.fail_open_on_store_error = want_bool(name, value)?,
             "ca_file" => self.ca_file = want_str(name, value)?,
             "max_entries" => self.max_entries = want_uint(name, value)?,
+            "redis_key_prefix" => self.redis_key_prefix = want_str(name, value)?,
+            "store_timeout_ms" => self.store_timeout_ms = want_uint(name, value)?,
             other => {
                 return Err(ConfigError::new(
                     other,
@@ -239,10 +248,51 @@ pub enum Mode {
     Test,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum StoreSpec {
-    Memory { max_entries: usize },
+    Memory {
+        max_entries: usize,
+    },
     None,
+    /// `url` may hold a password: never print it (Debug redacts it).
+    Redis {
+        url: String,
+        key_prefix: String,
+        timeout: Duration,
+    },
+}
+
+/// A URL with its password (and user) replaced, for Debug output.
+pub(crate) fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://[redacted]@{host}"),
+            None => url.to_string(),
+        },
+        None => "[unparsable]".to_string(),
+    }
+}
+
+impl std::fmt::Debug for StoreSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreSpec::Memory { max_entries } => f
+                .debug_struct("Memory")
+                .field("max_entries", max_entries)
+                .finish(),
+            StoreSpec::None => f.write_str("None"),
+            StoreSpec::Redis {
+                url,
+                key_prefix,
+                timeout,
+            } => f
+                .debug_struct("Redis")
+                .field("url", &redact_url(url))
+                .field("key_prefix", key_prefix)
+                .field("timeout", timeout)
+                .finish(),
+        }
+    }
 }
 
 impl StoreSpec {
@@ -250,6 +300,7 @@ impl StoreSpec {
         match self {
             StoreSpec::Memory { .. } => "memory",
             StoreSpec::None => "none",
+            StoreSpec::Redis { .. } => "redis",
         }
     }
 }
@@ -393,11 +444,27 @@ impl Config {
         let store = match options.replay_store.as_deref().map(str::trim) {
             None | Some("") | Some("memory") => StoreSpec::Memory { max_entries },
             Some("none") => StoreSpec::None,
-            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+            Some(url) if url.starts_with("rediss://") => {
                 return Err(ConfigError::new(
                     "replay_store",
-                    "the redis store is not available in this build yet; use \"memory\" or \"none\"",
+                    "rediss:// (TLS) is not supported by this build yet; use redis:// on a trusted network",
                 ))
+            }
+            Some(url) if url.starts_with("redis://") => {
+                // Checked here so that a bad URL fails construction; the
+                // message never repeats the URL (it may hold a password).
+                redis::Client::open(url).map_err(|e| {
+                    ConfigError::new("replay_store", format!("not a usable redis URL ({:?})", e.kind()))
+                })?;
+                let store_timeout_ms = options.store_timeout_ms.unwrap_or(500);
+                if !(1..=60_000).contains(&store_timeout_ms) {
+                    return Err(ConfigError::new("store_timeout_ms", "must be between 1 and 60000"));
+                }
+                StoreSpec::Redis {
+                    url: url.to_string(),
+                    key_prefix: options.redis_key_prefix.clone().unwrap_or_else(|| "passgate:replay:".into()),
+                    timeout: Duration::from_millis(store_timeout_ms),
+                }
             }
             Some(_) => {
                 return Err(ConfigError::new(
@@ -458,7 +525,14 @@ impl Config {
             self.environment,
             self.api_base,
             self.backup_api_base,
-            self.store,
+            match &self.store {
+                StoreSpec::Redis {
+                    url,
+                    key_prefix,
+                    timeout,
+                } => format!("redis {url} {key_prefix} {timeout:?}"),
+                other => format!("{other:?}"),
+            },
             self.timeout,
             self.max_token_age,
             self.clock_skew,

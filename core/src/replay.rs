@@ -44,6 +44,22 @@ impl ReplayStore for NoStore {
     }
 }
 
+/// A store that could not be set up: every claim fails (fail closed, or
+/// open by policy).
+pub struct BrokenStore(pub String);
+
+impl ReplayStore for BrokenStore {
+    fn claim<'a>(&'a self, _: &'a str, _: Duration) -> StoreFuture<'a, bool> {
+        Box::pin(async move { Err(StoreError(self.0.clone())) })
+    }
+    fn release<'a>(&'a self, _: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async { Ok(()) })
+    }
+    fn label(&self) -> &'static str {
+        "redis"
+    }
+}
+
 /// Bounded, TTL-evicted, per-process store. Keys are the fingerprint's 64
 /// bits; an entry costs a map slot (key + expiry) and a queue slot (key +
 /// expiry), about 40 bytes with the map's spare capacity.

@@ -9,7 +9,8 @@ use serde_json::json;
 use crate::config::{Config, Mode, Options, StoreSpec};
 use crate::error::Error;
 use crate::outcome::Outcome;
-use crate::replay::{MemoryStore, NoStore, ReplayStore};
+use crate::redis_store::RedisStore;
+use crate::replay::{BrokenStore, MemoryStore, NoStore, ReplayStore};
 use crate::runtime::{self, ClientKey};
 use crate::upstream::{self, IssueFailure, ServerToken};
 use crate::validate;
@@ -97,9 +98,18 @@ impl Verifier {
     }
 
     pub fn from_config(config: Config) -> Verifier {
-        let store: Box<dyn ReplayStore> = match config.store {
-            StoreSpec::Memory { max_entries } => Box::new(MemoryStore::new(max_entries)),
+        let store: Box<dyn ReplayStore> = match &config.store {
+            StoreSpec::Memory { max_entries } => Box::new(MemoryStore::new(*max_entries)),
             StoreSpec::None => Box::new(NoStore),
+            StoreSpec::Redis {
+                url,
+                key_prefix,
+                timeout,
+            } => match RedisStore::new(url, key_prefix, *timeout) {
+                Ok(store) => Box::new(store),
+                // Checked at resolve time; should it still fail, fail closed.
+                Err(reason) => Box::new(BrokenStore(reason)),
+            },
         };
         let client_key = ClientKey {
             extra_ca_pem: config.extra_ca_pem.clone(),

@@ -1,0 +1,48 @@
+//! The memory store stays bounded: 2,000,000 distinct claims with
+//! max_entries 1,000,000 keep 1,000,000 entries and stop growing.
+
+use std::time::Duration;
+
+use passgate_core::MemoryStore;
+
+fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS");
+    kib * 1024
+}
+
+#[test]
+fn two_million_claims_stay_within_one_million_entries() {
+    const BOUND: usize = 1_000_000;
+    let ttl = Duration::from_secs(600);
+    let store = MemoryStore::new(BOUND);
+    let start = resident_bytes();
+    for i in 0..BOUND as u64 {
+        assert!(store.claim_now(&format!("{i:016x}"), ttl));
+    }
+    let at_bound = resident_bytes();
+    for i in BOUND as u64..2 * BOUND as u64 {
+        assert!(store.claim_now(&format!("{i:016x}"), ttl));
+    }
+    let after = resident_bytes();
+    assert_eq!(store.len(), BOUND);
+    // The oldest were evicted, the newest are guarded.
+    assert!(store.claim_now(&format!("{:016x}", 0), ttl));
+    assert!(!store.claim_now(&format!("{:016x}", 2 * BOUND as u64 - 1), ttl));
+    let per_entry = (at_bound - start) as f64 / BOUND as f64;
+    println!(
+        "memory store: {:.1} MiB at 1M entries ({per_entry:.0} bytes/entry), {:.1} MiB after 2M claims",
+        (at_bound - start) as f64 / 1048576.0,
+        (after - start) as f64 / 1048576.0
+    );
+    assert!(per_entry <= 64.0, "{per_entry} bytes per entry");
+    // The second million replaced the first instead of adding to it.
+    assert!(
+        after - start < (at_bound - start) * 3 / 2,
+        "grew from {at_bound} to {after}"
+    );
+}

@@ -1,0 +1,253 @@
+//! The Redis replay store against a real `redis-server` on a free loopback
+//! port (started here, stopped at the end).
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use passgate_core::{Options, OutcomeCode, ValidateRequest, Verifier};
+
+struct RedisServer {
+    port: u16,
+    child: Child,
+}
+
+impl RedisServer {
+    fn start(port: u16, password: Option<&str>) -> RedisServer {
+        let mut command = Command::new("redis-server");
+        command.args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]);
+        if let Some(password) = password {
+            command.args(["--requirepass", password]);
+        }
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server (Debian package redis-server) must be installed");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20)); // polling a port that is not open yet
+        }
+        RedisServer { port, child }
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn redis_verifier(base_url: &str, url: &str, tweak: impl FnOnce(&mut Options)) -> Verifier {
+    let mut options = Options {
+        replay_store: Some(url.into()),
+        store_timeout_ms: Some(300),
+        ..common::options_for(base_url)
+    };
+    tweak(&mut options);
+    common::verifier(options)
+}
+
+#[test]
+fn two_hundred_concurrent_through_two_verifiers_one_pass() {
+    let redis = RedisServer::start(free_port(), None);
+    let mock = common::mock();
+    common::script(
+        &mock,
+        "pt_redis_shared",
+        serde_json::json!({ "delay_ms": 100 }),
+    );
+    let url = format!("redis://127.0.0.1:{}/0", redis.port);
+    let first = redis_verifier(&mock.base_url, &url, |_| {});
+    let second = redis_verifier(&mock.base_url, &url, |_| {});
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let codes: Vec<OutcomeCode> = runtime.block_on(async {
+        let tasks: Vec<_> = (0..200)
+            .map(|i| {
+                let verifier = if i % 2 == 0 {
+                    first.clone()
+                } else {
+                    second.clone()
+                };
+                tokio::spawn(async move {
+                    verifier
+                        .validate(ValidateRequest::new(Some("pt_redis_shared")))
+                        .await
+                        .expect("outcome")
+                        .code
+                })
+            })
+            .collect();
+        let mut codes = Vec::new();
+        for task in tasks {
+            codes.push(task.await.expect("task"));
+        }
+        codes
+    });
+    let passed = codes.iter().filter(|c| **c == OutcomeCode::Passed).count();
+    let replayed = codes
+        .iter()
+        .filter(|c| **c == OutcomeCode::Replayed)
+        .count();
+    assert_eq!((passed, replayed), (1, 199), "{codes:?}");
+    assert_eq!(mock.stats().validate_calls, 1);
+    let outcome = first
+        .validate_blocking(ValidateRequest::new(Some("pt_redis_shared")))
+        .expect("outcome");
+    assert_eq!(outcome.log_fields.replay_store, "redis");
+}
+
+#[test]
+fn redis_down_is_store_unavailable_then_recovers() {
+    let port = free_port();
+    let mut redis = RedisServer::start(port, None);
+    let mock = common::mock();
+    let url = format!("redis://127.0.0.1:{port}");
+    let verifier = redis_verifier(&mock.base_url, &url, |_| {});
+    let validate = |token: &str| {
+        verifier
+            .validate_blocking(ValidateRequest::new(Some(token)))
+            .expect("outcome")
+    };
+    assert_eq!(validate("pt_redis_before").code, OutcomeCode::Passed);
+
+    redis.stop();
+    let started = Instant::now();
+    let outcome = validate("pt_redis_while_down");
+    assert_eq!(outcome.code, OutcomeCode::StoreUnavailable);
+    assert!(!outcome.log_fields.upstream_called);
+    assert!(
+        started.elapsed() < Duration::from_millis(300 * 3 + 1000),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(mock.stats().validate_calls, 1);
+
+    let open = redis_verifier(&mock.base_url, &url, |o| {
+        o.fail_open_on_store_error = Some(true)
+    });
+    let outcome = open
+        .validate_blocking(ValidateRequest::new(Some("pt_redis_fail_open")))
+        .expect("outcome");
+    assert_eq!(outcome.code, OutcomeCode::Passed);
+    assert_eq!(outcome.log_fields.policy, Some("fail_open_on_store_error"));
+
+    let _redis = RedisServer::start(port, None);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut recovered = validate("pt_redis_after_0").code;
+    let mut attempt = 0;
+    while recovered != OutcomeCode::Passed && Instant::now() < deadline {
+        attempt += 1;
+        std::thread::sleep(Duration::from_millis(100)); // give the reconnect a moment
+        recovered = validate(&format!("pt_redis_after_{attempt}")).code;
+    }
+    assert_eq!(
+        recovered,
+        OutcomeCode::Passed,
+        "claims work again without a restart"
+    );
+    assert_eq!(
+        validate(&format!("pt_redis_after_{attempt}")).code,
+        OutcomeCode::Replayed
+    );
+}
+
+#[test]
+fn password_protected_redis_and_no_password_in_output() {
+    let password = "redis-PASSWORD-s3cret";
+    let redis = RedisServer::start(free_port(), Some(password));
+    let mock = common::mock();
+    let url = format!("redis://:{password}@127.0.0.1:{}", redis.port);
+    let verifier = redis_verifier(&mock.base_url, &url, |_| {});
+    let outcome = verifier
+        .validate_blocking(ValidateRequest::new(Some("pt_redis_auth")))
+        .expect("outcome");
+    assert_eq!(outcome.code, OutcomeCode::Passed);
+    let again = verifier
+        .validate_blocking(ValidateRequest::new(Some("pt_redis_auth")))
+        .expect("outcome");
+    assert_eq!(again.code, OutcomeCode::Replayed);
+    assert!(!again.log_fields.upstream_called);
+
+    let wrong = redis_verifier(
+        &mock.base_url,
+        &format!("redis://:wrong@127.0.0.1:{}", redis.port),
+        |_| {},
+    );
+    let refused = wrong
+        .validate_blocking(ValidateRequest::new(Some("pt_redis_wrong")))
+        .expect("outcome");
+    assert_eq!(refused.code, OutcomeCode::StoreUnavailable);
+
+    let printed = format!(
+        "{verifier:?} {:?} {outcome:?} {}",
+        verifier.config(),
+        outcome.to_json()
+    );
+    assert!(!printed.contains(password), "{printed}");
+    let bad = passgate_core::Config::resolve(Options {
+        replay_store: Some(format!("redis://:{password}@[not-a-host")),
+        ..common::options_for(&mock.base_url)
+    })
+    .expect_err("bad url");
+    assert_eq!(bad.setting, "replay_store");
+    assert!(!bad.to_string().contains(password));
+}
+
+#[test]
+fn key_prefix_and_ttl() {
+    let redis = RedisServer::start(free_port(), None);
+    let mock = common::mock();
+    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let verifier = redis_verifier(&mock.base_url, &url, |o| {
+        o.redis_key_prefix = Some("myapp:captcha:".into())
+    });
+    let outcome = verifier
+        .validate_blocking(ValidateRequest::new(Some("pt_redis_prefix")))
+        .expect("outcome");
+    let fingerprint = outcome
+        .log_fields
+        .token_fingerprint
+        .clone()
+        .expect("fingerprint");
+    let ttl = Command::new("redis-cli")
+        .args([
+            "-p",
+            &redis.port.to_string(),
+            "PTTL",
+            &format!("myapp:captcha:{fingerprint}"),
+        ])
+        .output()
+        .expect("redis-cli");
+    let ttl_ms: i64 = String::from_utf8_lossy(&ttl.stdout)
+        .trim()
+        .parse()
+        .expect("a number");
+    // max_token_age (300 s) + clock_skew (30 s).
+    assert!((320_000..=330_000).contains(&ttl_ms), "{ttl_ms}");
+}

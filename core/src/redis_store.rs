@@ -1,0 +1,106 @@
+//! The shared replay store on Redis (DESIGN §5): one `SET key 1 NX PX ttl`
+//! per claim, `DEL` on release. The connection is made lazily, reconnects by
+//! itself, is rebuilt after `fork()`, and every call is bounded by a short
+//! timeout of its own so that a dead Redis costs `store_unavailable`, not a
+//! hang.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+
+use crate::replay::{ReplayStore, StoreError, StoreFuture};
+
+pub struct RedisStore {
+    client: redis::Client,
+    prefix: String,
+    timeout: Duration,
+    /// The connection of this process (pid), made on first use.
+    connection: Mutex<Option<(u32, ConnectionManager)>>,
+}
+
+impl RedisStore {
+    pub fn new(url: &str, prefix: &str, timeout: Duration) -> Result<Self, String> {
+        let client = redis::Client::open(url)
+            .map_err(|e| format!("not a usable redis URL ({:?})", e.kind()))?;
+        Ok(RedisStore {
+            client,
+            prefix: prefix.to_string(),
+            timeout,
+            connection: Mutex::new(None),
+        })
+    }
+
+    async fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        let pid = std::process::id();
+        {
+            let guard = self.connection.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((owner, manager)) = guard.as_ref() {
+                if *owner == pid {
+                    return Ok(manager.clone());
+                }
+            }
+        }
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(self.timeout))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(200));
+        let manager = tokio::time::timeout(
+            self.timeout,
+            ConnectionManager::new_with_config(self.client.clone(), config),
+        )
+        .await
+        .map_err(|_| StoreError("connect timed out".into()))?
+        .map_err(|e| StoreError(format!("connect failed ({:?})", e.kind())))?;
+        let mut guard = self.connection.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, inherited)) = guard.take().filter(|(owner, _)| *owner != pid) {
+            // Its tasks ran on the parent's runtime; never touch it here.
+            std::mem::forget(inherited);
+        }
+        *guard = Some((pid, manager.clone()));
+        Ok(manager)
+    }
+
+    async fn run<T: redis::FromRedisValue>(&self, command: redis::Cmd) -> Result<T, StoreError> {
+        let mut connection = self.connection().await?;
+        tokio::time::timeout(self.timeout, command.query_async::<T>(&mut connection))
+            .await
+            .map_err(|_| StoreError("timed out".into()))?
+            .map_err(|e| StoreError(format!("command failed ({:?})", e.kind())))
+    }
+
+    fn key(&self, fingerprint: &str) -> String {
+        format!("{}{fingerprint}", self.prefix)
+    }
+}
+
+impl ReplayStore for RedisStore {
+    fn claim<'a>(&'a self, fingerprint: &'a str, ttl: Duration) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+            let mut command = redis::cmd("SET");
+            command
+                .arg(self.key(fingerprint))
+                .arg(1)
+                .arg("NX")
+                .arg("PX")
+                .arg(ttl_ms);
+            let reply: Option<String> = self.run(command).await?;
+            Ok(reply.is_some())
+        })
+    }
+
+    fn release<'a>(&'a self, fingerprint: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut command = redis::cmd("DEL");
+            command.arg(self.key(fingerprint));
+            let _: i64 = self.run(command).await?;
+            Ok(())
+        })
+    }
+
+    fn label(&self) -> &'static str {
+        "redis"
+    }
+}
