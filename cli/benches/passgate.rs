@@ -156,6 +156,7 @@ fn redis_claims(runtime: &tokio::runtime::Runtime) -> Option<(f64, f64, f64)> {
         &format!("redis://127.0.0.1:{port}"),
         "bench:",
         Duration::from_secs(1),
+        None,
     )
     .ok()?;
     let result = runtime.block_on(async {

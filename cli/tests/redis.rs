@@ -7,6 +7,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use passgate_cli::mock::ThrowawayCerts;
 use passgate_core::{Options, OutcomeCode, ValidateRequest, Verifier};
 
 struct RedisServer {
@@ -16,21 +17,18 @@ struct RedisServer {
 
 impl RedisServer {
     fn start(port: u16, password: Option<&str>) -> RedisServer {
-        let mut command = Command::new("redis-server");
-        command.args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ]);
+        let mut args = vec!["--port".to_string(), port.to_string()];
         if let Some(password) = password {
-            command.args(["--requirepass", password]);
+            args.extend(["--requirepass".to_string(), password.to_string()]);
         }
-        let child = command
+        RedisServer::start_with(port, &args)
+    }
+
+    /// `port` is where the server is reachable (plain or TLS, as `args` say).
+    fn start_with(port: u16, args: &[String]) -> RedisServer {
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -250,4 +248,68 @@ fn key_prefix_and_ttl() {
         .expect("a number");
     // max_token_age (300 s) + clock_skew (30 s).
     assert!((320_000..=330_000).contains(&ttl_ms), "{ttl_ms}");
+}
+
+#[test]
+fn rediss_with_a_private_ca_and_password() {
+    let certs = ThrowawayCerts::generate().expect("certificates");
+    let dir = std::env::temp_dir().join(format!("passgate-rediss-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let write = |name: &str, pem: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, pem).expect("write pem");
+        path.to_string_lossy().into_owned()
+    };
+    let ca_file = write("ca.pem", &certs.ca_pem);
+    let port = free_port();
+    let password = "rediss-PASSWORD-s3cret";
+    let args: Vec<String> = [
+        "--port",
+        "0",
+        "--tls-port",
+        &port.to_string(),
+        "--tls-cert-file",
+        &write("redis.pem", &certs.leaf_pem),
+        "--tls-key-file",
+        &write("redis.key", &certs.leaf_key_pem),
+        "--tls-ca-cert-file",
+        &ca_file,
+        "--tls-auth-clients",
+        "no",
+        "--requirepass",
+        password,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let _redis = RedisServer::start_with(port, &args);
+    let mock = common::mock();
+    let url = format!("rediss://:{password}@127.0.0.1:{port}/0");
+
+    let trusted = redis_verifier(&mock.base_url, &url, |o| o.ca_file = Some(ca_file.clone()));
+    let validate = |verifier: &Verifier, token: &str| {
+        verifier
+            .validate_blocking(ValidateRequest::new(Some(token)))
+            .expect("outcome")
+    };
+    let outcome = validate(&trusted, "pt_rediss");
+    assert_eq!(
+        outcome.code,
+        OutcomeCode::Passed,
+        "{:?}",
+        outcome.log_fields
+    );
+    assert_eq!(outcome.log_fields.replay_store, "redis");
+    let again = validate(&trusted, "pt_rediss");
+    assert_eq!(again.code, OutcomeCode::Replayed);
+    assert!(!again.log_fields.upstream_called);
+
+    // The system trust store does not know the throwaway CA: fail closed.
+    let untrusted = redis_verifier(&mock.base_url, &url, |_| {});
+    let refused = validate(&untrusted, "pt_rediss_untrusted");
+    assert_eq!(refused.code, OutcomeCode::StoreUnavailable);
+    assert_eq!(mock.stats().validate_calls, 1);
+    let printed = format!("{trusted:?} {untrusted:?} {:?}", refused.to_json());
+    assert!(!printed.contains(password), "{printed}");
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -441,45 +441,6 @@ impl Config {
         }
         let max_entries = usize::try_from(max_entries)
             .map_err(|_| ConfigError::new("max_entries", "is too large"))?;
-        let store = match options.replay_store.as_deref().map(str::trim) {
-            None | Some("") | Some("memory") => StoreSpec::Memory { max_entries },
-            Some("none") => StoreSpec::None,
-            Some(url) if url.starts_with("rediss://") => {
-                return Err(ConfigError::new(
-                    "replay_store",
-                    "rediss:// (TLS) is not supported by this build yet; use redis:// on a trusted network",
-                ))
-            }
-            Some(url) if url.starts_with("redis://") => {
-                // Checked here so that a bad URL fails construction; the
-                // message never repeats the URL (it may hold a password).
-                redis::Client::open(url).map_err(|e| {
-                    ConfigError::new("replay_store", format!("not a usable redis URL ({:?})", e.kind()))
-                })?;
-                let store_timeout_ms = options.store_timeout_ms.unwrap_or(500);
-                if !(1..=60_000).contains(&store_timeout_ms) {
-                    return Err(ConfigError::new("store_timeout_ms", "must be between 1 and 60000"));
-                }
-                StoreSpec::Redis {
-                    url: url.to_string(),
-                    key_prefix: options.redis_key_prefix.clone().unwrap_or_else(|| "passgate:replay:".into()),
-                    timeout: Duration::from_millis(store_timeout_ms),
-                }
-            }
-            Some(_) => {
-                return Err(ConfigError::new(
-                    "replay_store",
-                    "must be \"memory\", \"none\" or a redis:// URL",
-                ))
-            }
-        };
-        let timeout_ms = options.timeout_ms.unwrap_or(5000);
-        if !(1..=600_000).contains(&timeout_ms) {
-            return Err(ConfigError::new(
-                "timeout_ms",
-                "must be between 1 and 600000",
-            ));
-        }
         let extra_ca_pem = match options.ca_file.as_deref().filter(|p| !p.is_empty()) {
             None => None,
             Some(path) => {
@@ -495,6 +456,44 @@ impl Config {
                 Some(pem)
             }
         };
+        let store = match options.replay_store.as_deref().map(str::trim) {
+            None | Some("") | Some("memory") => StoreSpec::Memory { max_entries },
+            Some("none") => StoreSpec::None,
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                // Checked here so that a bad URL fails construction; the
+                // message never repeats the URL (it may hold a password).
+                crate::redis_store::open_client(url, extra_ca_pem.as_deref())
+                    .map_err(|reason| ConfigError::new("replay_store", reason))?;
+                let store_timeout_ms = options.store_timeout_ms.unwrap_or(500);
+                if !(1..=60_000).contains(&store_timeout_ms) {
+                    return Err(ConfigError::new(
+                        "store_timeout_ms",
+                        "must be between 1 and 60000",
+                    ));
+                }
+                StoreSpec::Redis {
+                    url: url.to_string(),
+                    key_prefix: options
+                        .redis_key_prefix
+                        .clone()
+                        .unwrap_or_else(|| "passgate:replay:".into()),
+                    timeout: Duration::from_millis(store_timeout_ms),
+                }
+            }
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "replay_store",
+                    "must be \"memory\", \"none\" or a redis:// or rediss:// URL",
+                ))
+            }
+        };
+        let timeout_ms = options.timeout_ms.unwrap_or(5000);
+        if !(1..=600_000).contains(&timeout_ms) {
+            return Err(ConfigError::new(
+                "timeout_ms",
+                "must be between 1 and 600000",
+            ));
+        }
         Ok(Config {
             app_key,
             app_secret,

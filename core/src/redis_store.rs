@@ -1,5 +1,5 @@
 //! The shared replay store on Redis (DESIGN §5): one `SET key 1 NX PX ttl`
-//! per claim, `DEL` on release. The connection is made lazily, reconnects by
+//! per claim, `DEL` on release, over `redis://` or `rediss://` (TLS). The connection is made lazily, reconnects by
 //! itself, is rebuilt after `fork()`, and every call is bounded by a short
 //! timeout of its own so that a dead Redis costs `store_unavailable`, not a
 //! hang.
@@ -20,9 +20,16 @@ pub struct RedisStore {
 }
 
 impl RedisStore {
-    pub fn new(url: &str, prefix: &str, timeout: Duration) -> Result<Self, String> {
-        let client = redis::Client::open(url)
-            .map_err(|e| format!("not a usable redis URL ({:?})", e.kind()))?;
+    /// `extra_ca_pem` (the `ca_file` setting), when given, is the CA a
+    /// `rediss://` server's certificate must chain to; without it the system
+    /// trust store is used.
+    pub fn new(
+        url: &str,
+        prefix: &str,
+        timeout: Duration,
+        extra_ca_pem: Option<&[u8]>,
+    ) -> Result<Self, String> {
+        let client = open_client(url, extra_ca_pem)?;
         Ok(RedisStore {
             client,
             prefix: prefix.to_string(),
@@ -72,6 +79,23 @@ impl RedisStore {
 
     fn key(&self, fingerprint: &str) -> String {
         format!("{}{fingerprint}", self.prefix)
+    }
+}
+
+/// A client for `redis://` or `rediss://` (TLS). The error never repeats the
+/// URL: it may hold a password.
+pub(crate) fn open_client(url: &str, extra_ca_pem: Option<&[u8]>) -> Result<redis::Client, String> {
+    let unusable = |e: redis::RedisError| format!("not a usable redis URL ({:?})", e.kind());
+    match extra_ca_pem {
+        Some(pem) if url.starts_with("rediss://") => redis::Client::build_with_tls(
+            url,
+            redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(pem.to_vec()),
+            },
+        )
+        .map_err(unusable),
+        _ => redis::Client::open(url).map_err(unusable),
     }
 }
 

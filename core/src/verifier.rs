@@ -105,7 +105,7 @@ impl Verifier {
                 url,
                 key_prefix,
                 timeout,
-            } => match RedisStore::new(url, key_prefix, *timeout) {
+            } => match RedisStore::new(url, key_prefix, *timeout, config.extra_ca_pem.as_deref()) {
                 Ok(store) => Box::new(store),
                 // Checked at resolve time; should it still fail, fail closed.
                 Err(reason) => Box::new(BrokenStore(reason)),

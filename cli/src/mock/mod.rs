@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 
 use behaviour::{envelope_error, reason_phrase, scripted_failure, valid_answer, Reply};
 pub use behaviour::{Behaviour, ErrorPlace, Fault};
+pub use tls::ThrowawayCerts;
 
 pub const DEFAULT_APP_KEY: &str = "test-app-key";
 pub const DEFAULT_APP_SECRET: &str = "test-app-secret";
