@@ -236,6 +236,18 @@ impl Options {
             &lookup,
             parse_uint,
         )?;
+        fill(
+            &mut self.redis_key_prefix,
+            "PASSGATE_REDIS_KEY_PREFIX",
+            &lookup,
+            text,
+        )?;
+        fill(
+            &mut self.store_timeout_ms,
+            "PASSGATE_STORE_TIMEOUT_MS",
+            &lookup,
+            parse_uint,
+        )?;
         Ok(self)
     }
 }
@@ -712,5 +724,45 @@ mod tests {
             .with_env(|name| bad.get(name).map(|v| v.to_string()))
             .expect_err("bad env");
         assert_eq!(err.setting, "PASSGATE_TIMEOUT_MS");
+    }
+
+    #[test]
+    fn every_documented_environment_variable_is_read() {
+        let env: HashMap<&str, &str> = HashMap::from([
+            ("CAPTCHALA_APP_KEY", "k"),
+            ("CAPTCHALA_APP_SECRET", "s"),
+            ("PASSGATE_ENVIRONMENT", "staging"),
+            ("PASSGATE_API_BASE", "http://127.0.0.1:1"),
+            ("PASSGATE_BACKUP_API_BASE", "http://127.0.0.1:2"),
+            ("PASSGATE_REPLAY_STORE", "redis://127.0.0.1:3"),
+            ("PASSGATE_REDIS_KEY_PREFIX", "app:"),
+            ("PASSGATE_STORE_TIMEOUT_MS", "250"),
+            ("PASSGATE_TIMEOUT_MS", "900"),
+            ("PASSGATE_MAX_TOKEN_AGE_S", "60"),
+            ("PASSGATE_CLOCK_SKEW_S", "5"),
+            ("PASSGATE_MODE", "live"),
+            ("PASSGATE_CA_FILE", "/ca.pem"),
+            ("PASSGATE_MAX_ENTRIES", "10"),
+        ]);
+        let o = Options::default()
+            .with_env(|name| env.get(name).map(|v| v.to_string()))
+            .expect("env");
+        let read = [
+            o.app_key.is_some(),
+            o.app_secret.is_some(),
+            o.environment.as_deref() == Some("staging"),
+            o.api_base.is_some(),
+            o.backup_api_base.is_some(),
+            o.replay_store.is_some(),
+            o.redis_key_prefix.as_deref() == Some("app:"),
+            o.store_timeout_ms == Some(250),
+            o.timeout_ms == Some(900),
+            o.max_token_age_s == Some(60),
+            o.clock_skew_s == Some(5),
+            o.mode.as_deref() == Some("live"),
+            o.ca_file.is_some(),
+            o.max_entries == Some(10),
+        ];
+        assert_eq!(read, [true; 14]);
     }
 }
