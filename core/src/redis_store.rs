@@ -1,8 +1,8 @@
 //! The shared replay store on Redis (DESIGN §5): one `SET key 1 NX PX ttl`
-//! per claim, `DEL` on release, over `redis://` or `rediss://` (TLS). The connection is made lazily, reconnects by
-//! itself, is rebuilt after `fork()`, and every call is bounded by a short
-//! timeout of its own so that a dead Redis costs `store_unavailable`, not a
-//! hang.
+//! per claim, `DEL` on release, over `redis://` or `rediss://` (TLS). The
+//! connection is made lazily, reconnects by itself, is rebuilt after
+//! `fork()`, and every call is bounded by a short timeout of its own so that
+//! a dead Redis costs `store_unavailable`, not a hang.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -53,13 +53,9 @@ impl RedisStore {
             .set_response_timeout(Some(self.timeout))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(200));
-        let manager = tokio::time::timeout(
-            self.timeout,
-            ConnectionManager::new_with_config(self.client.clone(), config),
-        )
-        .await
-        .map_err(|_| StoreError("connect timed out".into()))?
-        .map_err(|e| StoreError(format!("connect failed ({:?})", e.kind())))?;
+        let manager = ConnectionManager::new_with_config(self.client.clone(), config)
+            .await
+            .map_err(|e| StoreError(format!("connect failed ({:?})", e.kind())))?;
         let mut guard = self.connection.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((_, inherited)) = guard.take().filter(|(owner, _)| *owner != pid) {
             // Its tasks ran on the parent's runtime; never touch it here.
@@ -69,12 +65,18 @@ impl RedisStore {
         Ok(manager)
     }
 
+    /// One bound for the whole call, connecting included: a dead or slow
+    /// Redis costs at most `timeout`.
     async fn run<T: redis::FromRedisValue>(&self, command: redis::Cmd) -> Result<T, StoreError> {
-        let mut connection = self.connection().await?;
-        tokio::time::timeout(self.timeout, command.query_async::<T>(&mut connection))
-            .await
-            .map_err(|_| StoreError("timed out".into()))?
-            .map_err(|e| StoreError(format!("command failed ({:?})", e.kind())))
+        tokio::time::timeout(self.timeout, async {
+            let mut connection = self.connection().await?;
+            command
+                .query_async::<T>(&mut connection)
+                .await
+                .map_err(|e| StoreError(format!("command failed ({:?})", e.kind())))
+        })
+        .await
+        .map_err(|_| StoreError("timed out".into()))?
     }
 
     fn key(&self, fingerprint: &str) -> String {
