@@ -553,6 +553,12 @@ impl Config {
         )
     }
 
+    /// Older than `max_token_age` + `clock_skew`.
+    pub fn is_expired(&self, token_age_ms: i64) -> bool {
+        i64::try_from(self.claim_ttl().as_millis())
+            .is_ok_and(|max_age_ms| token_age_ms > max_age_ms)
+    }
+
     /// How long a claim lives: a token older than this is expired anyway.
     pub fn claim_ttl(&self) -> Duration {
         self.max_token_age + self.clock_skew

@@ -32,4 +32,5 @@ pub use redis_store::RedisStore;
 pub use replay::{MemoryStore, NoStore, ReplayStore, StoreError, StoreFuture};
 pub use token::{fingerprint, TokenType, MAX_TOKEN_BYTES};
 pub use upstream::{code_for_upstream_error, IssueFailure, ServerToken, MAX_BODY_BYTES};
+pub use validate::token_age_ms;
 pub use verifier::{IssueRequest, ValidateRequest, Verifier};

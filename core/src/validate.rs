@@ -32,6 +32,17 @@ struct Trace {
     token_age_ms: Option<i64>,
 }
 
+/// How old a token is now, from the upstream's `solved_at` (unix seconds;
+/// some servers send milliseconds).
+pub fn token_age_ms(solved_at: i64) -> i64 {
+    let solved_at_ms = if solved_at > 100_000_000_000 {
+        solved_at
+    } else {
+        solved_at.saturating_mul(1000)
+    };
+    unix_now_ms().saturating_sub(solved_at_ms)
+}
+
 fn non_empty(value: &Option<String>) -> Option<String> {
     value
         .as_ref()
@@ -197,15 +208,7 @@ async fn ask_upstream(
     trace.answer = upstream::interpret_validate(&exchange);
 
     let solved_at = trace.answer.captcha_args.as_ref().and_then(|a| a.solved_at);
-    trace.token_age_ms = solved_at.map(|solved_at| {
-        // Some servers send milliseconds.
-        let solved_at_ms = if solved_at > 100_000_000_000 {
-            solved_at
-        } else {
-            solved_at.saturating_mul(1000)
-        };
-        unix_now_ms().saturating_sub(solved_at_ms)
-    });
+    trace.token_age_ms = solved_at.map(token_age_ms);
 
     match trace.answer.failure {
         Some(OutcomeCode::Degraded) if config.policy.allow_degraded => {
@@ -215,9 +218,7 @@ async fn ask_upstream(
         Some(code) => return code,
         None => {}
     }
-    let max_age_ms =
-        i64::try_from((config.max_token_age + config.clock_skew).as_millis()).unwrap_or(i64::MAX);
-    if trace.token_age_ms.is_some_and(|age| age > max_age_ms) {
+    if trace.token_age_ms.is_some_and(|age| config.is_expired(age)) {
         return OutcomeCode::Expired;
     }
     if let Some(expected) = non_empty(&request.action) {
