@@ -1,5 +1,6 @@
-"""Cross-language replay test, Python side: after "go" on stdin, validate each
-token N times concurrently; print {token: {code: count}} as JSON."""
+"""Cross-language replay test, Python side. Validates a warm-up token, says
+"ready <code>", then for each token read from stdin validates it N times at
+once and prints {code: count} as one JSON line."""
 
 import json
 import os
@@ -11,13 +12,10 @@ import passgate
 
 verifier = passgate.Verifier(app_key="test-app-key", app_secret="test-app-secret", environment="test",
                              api_base=os.environ["EMULATOR_URL"], replay_store=os.environ["REDIS_URL"])
-tokens = os.environ["TOKENS"].split(",")
 count = int(os.environ["PER_PROCESS"])
-print("ready", flush=True)
-sys.stdin.readline()
-result = {}
+print("ready", verifier.validate("pt_cross_warmup_python").code, flush=True)
 with ThreadPoolExecutor(max_workers=count) as pool:
-    for token in tokens:
+    for line in sys.stdin:
+        token = line.strip()
         codes = list(pool.map(lambda _: verifier.validate(token).code, range(count)))
-        result[token] = dict(Counter(codes))
-print(json.dumps(result), flush=True)
+        print(json.dumps(Counter(codes)), flush=True)
