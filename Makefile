@@ -15,18 +15,28 @@ PHP_RUN := php -d extension=$(CURDIR)/$(PHP_SO)
 RUBY_GEM_HOME := target/ruby-gems
 RUBY_EXT := ruby/ext/passgate
 
-.PHONY: demo test test-rust test-python test-node test-ruby test-php test-cross lint bench build python node ruby ruby-vendor php cli clean
+.PHONY: demo demo-rust demo-python demo-node demo-ruby demo-php test test-rust test-python test-node test-ruby test-php test-cross lint bench build python node ruby ruby-vendor php cli clean
 
-## Build the CLI and walk through the main failure modes against a local
-## emulator, in Rust and then through the Python, Node, Ruby and PHP bindings.
-demo: cli python node ruby php
+## Walk through the main failure modes against a local emulator: in Rust
+## first (needs only cargo), then through the Python, Node, Ruby and PHP bindings.
+demo: demo-rust demo-python demo-node demo-ruby demo-php
+
+demo-rust: cli
 	$(PASSGATE_BIN) demo
+
+demo-python: cli python
 	@echo
 	$(VENV_PY) python/examples/demo.py $(PASSGATE_BIN)
+
+demo-node: cli node
 	@echo
 	node node/examples/demo.js $(PASSGATE_BIN)
+
+demo-ruby: cli ruby
 	@echo
 	GEM_HOME=$(CURDIR)/$(RUBY_GEM_HOME) ruby ruby/examples/demo.rb $(PASSGATE_BIN)
+
+demo-php: cli php
 	@echo
 	$(PHP_RUN) php-ext/examples/demo.php $(PASSGATE_BIN)
 
