@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -80,3 +81,11 @@ def fresh_emulator() -> Iterator[Emulator]:
     emulator = Emulator()
     yield emulator
     emulator.stop()
+
+
+def dead_redis_url() -> str:
+    """A Redis URL on a loopback port where nothing listens."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"redis://127.0.0.1:{port}/0"

@@ -80,6 +80,10 @@ def test_decorator_get_is_not_verified(client: Client, fresh_emulator: Emulator)
         ({"error": "token_consumed"}, "pt_dj_used", 409, "replayed"),
         ({"action": "login", "uid": "u2"}, "pt_dj_uid", 200, "passed"),
         ({"error": "token_uid_mismatch"}, "pt_dj_uid_bad", 403, "uid_mismatch"),
+        ({"error": "token_ip_mismatch"}, "pt_dj_ip_bad", 403, "ip_mismatch"),
+        ({"error": "invalid_token"}, "pt_dj_invalid", 400, "rejected"),
+        ({"solved_at_offset_s": -900, "action": "login"}, "pt_dj_old", 400, "expired"),
+        ({"action": "pay"}, "pt_dj_wrong_action", 400, "action_mismatch"),
         ({"http_status": 429}, "pt_dj_429", 429, "rate_limited"),
         ({"http_status": 401}, "pt_dj_401", 500, "misconfigured"),
         ({"fault": "close"}, "pt_dj_closed", 503, "upstream_unavailable"),
@@ -95,6 +99,14 @@ def test_decorator_failure_classes(client: Client, fresh_emulator: Emulator, scr
     assert response.status_code == status
     assert (response.json().get("error") or response.json().get("code")) == code
     assert views.ACTIONS_RUN["count"] == (1 if code == "passed" else 0)
+
+
+def test_decorator_store_unavailable_is_503_without_upstream_call(client: Client, fresh_emulator: Emulator) -> None:
+    response = client.post("/login-dead-store/", {"captchala_token": "pt_dj_no_store"}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 503
+    assert response.json()["error"] == "store_unavailable"
+    assert views.ACTIONS_RUN["count"] == 0
+    assert fresh_emulator.stats()["validate_calls"] == 0
 
 
 def test_decorator_html_failure(client: Client) -> None:

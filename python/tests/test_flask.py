@@ -16,7 +16,7 @@ from typing import Any, Dict, Set
 import pytest
 from flask import Flask
 
-from conftest import REPO, Emulator
+from conftest import REPO, Emulator, dead_redis_url
 from flask_app import create_app
 
 
@@ -54,6 +54,9 @@ def test_get_is_not_verified(app: Flask, fresh_emulator: Emulator) -> None:
         ({"error": "token_consumed"}, "pt_flask_used", 409, "replayed"),
         ({"error": "rate_limit_exceeded"}, "pt_flask_limited", 429, "rate_limited"),
         ({"error": "invalid_app_secret"}, "pt_flask_keys", 500, "misconfigured"),
+        ({"error": "token_uid_mismatch"}, "pt_flask_uid", 403, "uid_mismatch"),
+        ({"error": "token_ip_mismatch"}, "pt_flask_ip", 403, "ip_mismatch"),
+        ({"error": "invalid_token"}, "pt_flask_invalid", 400, "rejected"),
         ({"http_status": 503}, "pt_flask_down", 503, "upstream_unavailable"),
         (None, "dg_flask", 503, "degraded"),
         (None, "co_flask", 400, "unverifiable"),
@@ -70,6 +73,15 @@ def test_each_failure_class_answers_json_and_skips_the_view(
     body = response.get_json()
     assert body["error"] == code and body["message"]
     assert app.config["ACTIONS_RUN"] == 0
+
+
+def test_store_unavailable_is_503_without_upstream_call(fresh_emulator: Emulator) -> None:
+    app = create_app(fresh_emulator.options(replay_store=dead_redis_url(), store_timeout_ms=300))
+    response = post(app, "/login", {"captchala_token": "pt_flask_no_store"}, headers={"Accept": "application/json"})
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "store_unavailable"
+    assert app.config["ACTIONS_RUN"] == 0
+    assert fresh_emulator.stats()["validate_calls"] == 0
 
 
 def test_html_failure_and_json_body(app: Flask, fresh_emulator: Emulator) -> None:

@@ -6,4 +6,5 @@ urlpatterns = [
     path("signup/", views.signup),
     path("login/", views.login),
     path("api/login/", views.api_login),
+    path("login-dead-store/", views.login_dead_store),
 ]

@@ -4,7 +4,10 @@ from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from passgate import Verifier
 from passgate.django import CaptchaField, PassgateFormMixin, require_captcha
+
+from conftest import dead_redis_url
 
 ACTIONS_RUN = {"count": 0}
 
@@ -36,3 +39,14 @@ def login(request: HttpRequest) -> HttpResponse:
 async def api_login(request: HttpRequest) -> HttpResponse:
     ACTIONS_RUN["count"] += 1
     return JsonResponse({"done": True, "code": getattr(request, "passgate").code})
+
+
+# A verifier whose replay store (Redis) cannot be reached.
+DEAD_STORE = Verifier(app_key="test-app-key", app_secret="test-app-secret", environment="test-dead-store",
+                      api_base="http://127.0.0.1:9", replay_store=dead_redis_url(), store_timeout_ms=300)
+
+
+@require_captcha(action="login", verifier=DEAD_STORE)
+def login_dead_store(request: HttpRequest) -> HttpResponse:
+    ACTIONS_RUN["count"] += 1
+    return JsonResponse({"done": True})
