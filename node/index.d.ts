@@ -92,8 +92,12 @@ export interface VerifierOptions {
   environment?: string;
   apiBase?: string;
   backupApiBase?: string;
-  /** 'memory' (default), 'none', or a redis:// URL. */
+  /** 'memory' (default), 'none', or a redis:// (rediss:// for TLS) URL. */
   replayStore?: string;
+  /** Redis key prefix, default 'passgate:replay:'. */
+  redisKeyPrefix?: string;
+  /** Bound on each Redis call, default 500. */
+  storeTimeoutMs?: number;
   timeoutMs?: number;
   maxTokenAgeS?: number;
   clockSkewS?: number;

@@ -105,7 +105,7 @@ class Verifier {
    * @param {object} [options] appKey, appSecret and the camelCased DESIGN options
    *   (environment, apiBase, backupApiBase, replayStore, timeoutMs, maxTokenAgeS,
    *   clockSkewS, mode, allowClientOnly, allowDegraded, failOpenOnStoreError,
-   *   caFile, maxEntries), plus `logger`. Anything not given is read from the
+   *   caFile, maxEntries, redisKeyPrefix, storeTimeoutMs), plus `logger`. Anything not given is read from the
    *   environment (CAPTCHALA_APP_KEY, CAPTCHALA_APP_SECRET, PASSGATE_*).
    */
   constructor(options) {

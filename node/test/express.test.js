@@ -3,6 +3,7 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const net = require('node:net');
 const express = require('express');
 
 const { Verifier } = require('..');
@@ -68,6 +69,8 @@ test('each failure class answers httpStatus with {error, message}; the route nev
     [{ solved_at_offset_s: -900, action: 'login' }, 'pt_express_old', 400, 'expired'],
     [{ error: 'token_consumed' }, 'pt_express_used', 409, 'replayed'],
     [{ error: 'token_uid_mismatch' }, 'pt_express_uid', 403, 'uid_mismatch'],
+    [{ error: 'token_ip_mismatch' }, 'pt_express_ip', 403, 'ip_mismatch'],
+    [{ error: 'invalid_token' }, 'pt_express_invalid', 400, 'rejected'],
     [{ http_status: 429 }, 'pt_express_429', 429, 'rate_limited'],
     [{ error: 'invalid_app_key', error_in: 'envelope' }, 'pt_express_keys', 500, 'misconfigured'],
     [{ body: 'garbage' }, 'pt_express_garbage', 503, 'upstream_unavailable'],
@@ -94,6 +97,24 @@ test('upstream down: 503 and the route handler never ran', async () => {
     assert.equal((await response.json()).error, 'upstream_unavailable');
     assert.equal(ran.count, 0);
   });
+});
+
+test('replay store unreachable: 503 store_unavailable, no upstream call, the route never ran', async () => {
+  const port = await new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address();
+      probe.close(() => resolve(free));
+    });
+  });
+  const callsBefore = (await emulator.stats()).validate_calls;
+  const options = emulator.options({ replayStore: `redis://127.0.0.1:${port}/0`, storeTimeoutMs: 300 });
+  await withApp(options, async (base, ran) => {
+    const response = await fetch(`${base}/login`, form({ captchala_token: 'pt_express_no_store' }));
+    assert.equal(response.status, 503);
+    assert.equal((await response.json()).error, 'store_unavailable');
+    assert.equal(ran.count, 0);
+  });
+  assert.equal((await emulator.stats()).validate_calls, callsBefore);
 });
 
 test('JSON bodies, a named header, GET passes through, onFailure keeps the form data', async () => {

@@ -98,7 +98,8 @@ class Verifier:
     Options (DESIGN names): ``environment``, ``api_base``, ``backup_api_base``,
     ``replay_store``, ``timeout_ms``, ``max_token_age_s``, ``clock_skew_s``,
     ``mode``, ``allow_client_only``, ``allow_degraded``,
-    ``fail_open_on_store_error``, ``ca_file``, ``max_entries``, and
+    ``fail_open_on_store_error``, ``ca_file``, ``max_entries``,
+    ``redis_key_prefix``, ``store_timeout_ms``, and
     ``logger`` (a :class:`logging.Logger`; default ``logging.getLogger("passgate")``).
     Anything not given is read from the environment (``CAPTCHALA_APP_KEY``,
     ``CAPTCHALA_APP_SECRET``, ``PASSGATE_*``). Bad settings raise
