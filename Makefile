@@ -59,7 +59,7 @@ test-ruby: cli ruby
 
 test-php: cli php
 	cd php-ext && PASSGATE_BIN=$(CURDIR)/$(PASSGATE_BIN) PASSGATE_PHP_EXTENSION=$(CURDIR)/$(PHP_SO) \
-		$(PHP_RUN) /usr/bin/phpunit --bootstrap tests/bootstrap.php tests
+		$(PHP_RUN) /usr/bin/phpunit --do-not-cache-result --bootstrap tests/bootstrap.php tests
 
 ## One Redis, one emulator, and Python, Node, Ruby and PHP processes racing
 ## on the same tokens: one pass per token in total.

@@ -1,6 +1,7 @@
 <?php
 // IDE stub for the passgate extension (php-ext/). Kept in sync with the
-// extension by tests/StubTest.php. Do not include it at run time.
+// extension by ApiTest::testEveryStubbedMethodExists (tests/ApiTest.php).
+// Do not include it at run time.
 
 namespace Passgate;
 
@@ -50,6 +51,7 @@ class Verifier
      *   backup_api_base?: string, replay_store?: string, timeout_ms?: int, max_token_age_s?: int,
      *   clock_skew_s?: int, mode?: string, allow_client_only?: bool, allow_degraded?: bool,
      *   fail_open_on_store_error?: bool, ca_file?: string, max_entries?: int,
+     *   redis_key_prefix?: string, store_timeout_ms?: int,
      *   logger?: callable|object} $options  anything not given is read from the environment
      * @throws ConfigException naming the bad setting
      */

@@ -1,5 +1,6 @@
 'use strict';
-// The user path: `npm install <repo>/node` in a fresh project, then require and import.
+// The user paths: `npm install <repo>/node` (which builds the addon) and
+// `npm pack` + installing the tarball, each in a fresh project.
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -8,11 +9,26 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-test('npm install ./node in a fresh project gives require and import', () => {
+const packageDir = path.resolve(__dirname, '..');
+const addon = path.join(packageDir, 'passgate.node');
+
+function freshProject() {
   const project = fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-npm-'));
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+  return project;
+}
+
+const npmInstall = (project, what) =>
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', what], { cwd: project, stdio: 'pipe' });
+
+test('npm install ./node in a fresh project builds the addon and gives require and import', () => {
+  const project = freshProject();
+  // Without a passgate.node, the package's install script must build one.
+  const kept = addon + '.kept';
+  fs.renameSync(addon, kept);
   try {
-    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', path.resolve(__dirname, '..')], { cwd: project, stdio: 'pipe' });
+    npmInstall(project, packageDir);
+    assert.ok(fs.existsSync(addon), 'the install script built passgate.node');
     const script = `
       const { Verifier } = require('passgate');
       const { requireCaptcha } = require('passgate/express');
@@ -27,6 +43,23 @@ test('npm install ./node in a fresh project gives require and import', () => {
     fs.writeFileSync(mjs, "import { Verifier } from 'passgate';\nimport { requireCaptcha } from 'passgate/express';\n" +
       "console.log(new Verifier({ mode: 'test', environment: 'test' }).validateSync(null).code, typeof requireCaptcha);\n");
     assert.equal(execFileSync(process.execPath, [mjs], { cwd: project, encoding: 'utf8' }).trim(), 'missing_token function');
+  } finally {
+    if (fs.existsSync(addon)) fs.rmSync(kept); else fs.renameSync(kept, addon);
+    fs.rmSync(project, { recursive: true, force: true });
+  }
+});
+
+test('npm pack, then installing the tarball in a fresh project', () => {
+  const project = freshProject();
+  try {
+    const tarball = execFileSync('npm', ['pack', '--loglevel=error', '--pack-destination', project], { cwd: packageDir, encoding: 'utf8' })
+      .trim().split('\n').pop();
+    npmInstall(project, path.join(project, tarball));
+    assert.ok(!fs.lstatSync(path.join(project, 'node_modules', 'passgate')).isSymbolicLink(), 'a real copy, not a link');
+    const printed = execFileSync(process.execPath,
+      ['-e', "const { Verifier } = require('passgate'); console.log(new Verifier({ mode: 'test', environment: 'test' }).validateSync('pt_test_replayed').code)"],
+      { cwd: project, encoding: 'utf8' });
+    assert.equal(printed.trim(), 'replayed');
   } finally {
     fs.rmSync(project, { recursive: true, force: true });
   }

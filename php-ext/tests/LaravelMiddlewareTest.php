@@ -8,24 +8,66 @@ final class LaravelMiddlewareTest extends TestCase
 {
     private static Emulator $emulator;
 
+    private static Passgate\Verifier $verifier;
+
     public static function setUpBeforeClass(): void
     {
         require_once '/usr/share/php/Illuminate/Http/autoload.php';
+        // For the HTML branch: the redirector and session, and Laravel's own
+        // global helpers (redirect(), app()), without booting an application.
+        require_once '/usr/share/php/Illuminate/Routing/autoload.php';
+        require_once '/usr/share/php/Illuminate/Foundation/helpers.php';
         require_once dirname(__DIR__) . '/examples/laravel/RequireCaptcha.php';
         self::$emulator = new Emulator();
+        self::$verifier = new Passgate\Verifier(self::$emulator->options());
     }
 
-    private function handle(array $form, array $server = [], ?string $action = 'login'): array
+    protected function tearDown(): void
     {
-        $request = Illuminate\Http\Request::create('/login', 'POST', $form, [], [], $server + ['REMOTE_ADDR' => '198.51.100.4', 'HTTP_ACCEPT' => 'application/json']);
+        Illuminate\Container\Container::setInstance(null);
+    }
+
+    /** Runs the middleware; returns [response, request, whether the route ran]. */
+    private function throughMiddleware(Illuminate\Http\Request $request, ?string $action): array
+    {
         $ran = false;
-        $middleware = new App\Http\Middleware\RequireCaptcha(new Passgate\Verifier(self::$emulator->options()));
+        $middleware = new App\Http\Middleware\RequireCaptcha(self::$verifier);
         $response = $middleware->handle($request, function ($request) use (&$ran) {
             $ran = true;
             return new Illuminate\Http\JsonResponse(['code' => $request->attributes->get('passgate')->code,
                 'ip' => $request->attributes->get('passgate')->logFields['client_ip']]);
         }, $action);
+        return [$response, $request, $ran];
+    }
+
+    private function handle(array $form, array $server = [], ?string $action = 'login'): array
+    {
+        $request = Illuminate\Http\Request::create('/login', 'POST', $form, [], [], $server + ['REMOTE_ADDR' => '198.51.100.4', 'HTTP_ACCEPT' => 'application/json']);
+        [$response, , $ran] = $this->throughMiddleware($request, $action);
         return [$response->getStatusCode(), json_decode($response->getContent(), true), $ran];
+    }
+
+    /**
+     * A browser form post, with what a Laravel app provides the middleware:
+     * a session (StartSession records the form's URL as the previous one) and
+     * the `redirect` service in the container. Returns [response, session, outcome, ran].
+     */
+    private function submitForm(array $form): array
+    {
+        $request = Illuminate\Http\Request::create('/login', 'POST', $form, [], [], ['REMOTE_ADDR' => '198.51.100.4',
+            'HTTP_ACCEPT' => 'text/html,application/xhtml+xml', 'HTTP_ACCEPT_LANGUAGE' => 'fr-FR, fr;q=0.9']);
+        $session = new Illuminate\Session\Store('laravel_session', new Illuminate\Session\ArraySessionHandler(120));
+        $session->setPreviousUrl('http://localhost/login-form');
+        $request->setLaravelSession($session);
+        $url = new Illuminate\Routing\UrlGenerator(new Illuminate\Routing\RouteCollection(), $request);
+        $url->setSessionResolver(fn () => $session);
+        $redirector = new Illuminate\Routing\Redirector($url);
+        $redirector->setSession($session);
+        $container = new Illuminate\Container\Container();
+        $container->instance('redirect', $redirector);
+        Illuminate\Container\Container::setInstance($container);
+        [$response, $request, $ran] = $this->throughMiddleware($request, 'login');
+        return [$response, $session, $request->attributes->get('passgate'), $ran];
     }
 
     public function testPassRunsTheRoute(): void
@@ -45,5 +87,33 @@ final class LaravelMiddlewareTest extends TestCase
             $this->assertSame([$expected, $code, false], [$status, $body['error'], $ran]);
             $this->assertNotEmpty($body['message']);
         }
+    }
+
+    public function testHtmlFormFailureRedirectsBackWithInputAndTheErrorOnTheTokenField(): void
+    {
+        self::$emulator->script('pt_laravel_html_pay', ['action' => 'pay']);
+        [$response, $session, $outcome, $ran] = $this->submitForm(['email' => 'ada@example.com', 'captchala_token' => 'pt_laravel_html_pay']);
+        $this->assertInstanceOf(Illuminate\Http\RedirectResponse::class, $response);
+        $this->assertSame([302, 'http://localhost/login-form', 'action_mismatch', false],
+            [$response->getStatusCode(), $response->getTargetUrl(), $outcome->code, $ran]);
+        // What the user typed comes back through old(), without the used token.
+        $this->assertSame(['email' => 'ada@example.com'], $session->getOldInput());
+        // The message is on the token field, in the browser's language.
+        $errors = $session->get('errors');
+        $this->assertInstanceOf(Illuminate\Support\ViewErrorBag::class, $errors);
+        $this->assertSame(['captchala_token' => [$outcome->messageFor('fr')]], $errors->getBag('default')->toArray());
+        $this->assertNotSame($outcome->message, $outcome->messageFor('fr'));
+    }
+
+    public function testHtmlFormPassRunsTheRouteAndADoubleSubmitIsSeeOther(): void
+    {
+        self::$emulator->script('pt_laravel_html_twice', ['action' => 'login']);
+        [$response, $session, $outcome, $ran] = $this->submitForm(['captchala_token' => 'pt_laravel_html_twice']);
+        $this->assertSame([200, 'passed', true, null], [$response->getStatusCode(), $outcome->code, $ran, $session->get('errors')]);
+        [$response, $session, $outcome, $ran] = $this->submitForm(['captchala_token' => 'pt_laravel_html_twice']);
+        $this->assertSame([303, 'http://localhost/login-form', 'replayed', false],
+            [$response->getStatusCode(), $response->getTargetUrl(), $outcome->code, $ran]);
+        $this->assertSame([], $session->getOldInput());
+        $this->assertSame([$outcome->messageFor('fr')], $session->get('errors')->get('captchala_token'));
     }
 }

@@ -47,11 +47,14 @@ final class ServersTest extends TestCase
             'PASSGATE_API_BASE' => self::$emulator->url, 'PASSGATE_ENVIRONMENT' => 'test', 'PATH' => getenv('PATH')];
     }
 
-    /** One FastCGI request with cgi-fcgi; returns [status, decoded JSON body]. */
-    private static function fastcgi(int $port, string $query, array $form): array
+    /**
+     * One FastCGI request with cgi-fcgi; returns [status, decoded JSON body].
+     * $params are extra FastCGI params, as a web server's `fastcgi_param` sets them.
+     */
+    private static function fastcgi(int $port, string $query, array $form, array $params = []): array
     {
         $body = http_build_query($form);
-        $env = ['SCRIPT_FILENAME' => __DIR__ . '/fpm/index.php', 'REQUEST_METHOD' => 'POST', 'QUERY_STRING' => $query,
+        $env = $params + ['SCRIPT_FILENAME' => __DIR__ . '/fpm/index.php', 'REQUEST_METHOD' => 'POST', 'QUERY_STRING' => $query,
             'CONTENT_TYPE' => 'application/x-www-form-urlencoded', 'CONTENT_LENGTH' => (string) strlen($body),
             'REMOTE_ADDR' => '198.51.100.4', 'SERVER_PROTOCOL' => 'HTTP/1.1', 'PATH' => getenv('PATH')];
         $process = proc_open(['cgi-fcgi', '-bind', '-connect', "127.0.0.1:$port"], [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
@@ -94,6 +97,19 @@ final class ServersTest extends TestCase
             $this->assertSame([429, 'rate_limited'], [$status, $body['code']]);
             [$status, $body] = self::fastcgi($port, 'down=1', ['captchala_token' => 'pt_fpm_down']);
             $this->assertSame([503, 'upstream_unavailable', false], [$status, $body['code'], $body['ran']]);
+            // config: the provider refuses the keys.
+            self::$emulator->script('pt_fpm_secret', ['error' => 'invalid_app_secret']);
+            [$status, $body] = self::fastcgi($port, 'action=login', ['captchala_token' => 'pt_fpm_secret']);
+            $this->assertSame([500, 'misconfigured', false], [$status, $body['code'], $body['ran']]);
+            self::$emulator->script('pt_fpm_401', ['http_status' => 401]);
+            [$status, $body] = self::fastcgi($port, '', ['captchala_token' => 'pt_fpm_401']);
+            $this->assertSame([500, 'misconfigured', false], [$status, $body['code'], $body['ran']]);
+            // store: a Redis replay store where nothing listens; fail closed, no provider call.
+            $redis = ['PASSGATE_REPLAY_STORE' => 'redis://127.0.0.1:' . self::freePort(), 'PASSGATE_STORE_TIMEOUT_MS' => '300'];
+            $calls = self::$emulator->stats()['validate_calls'];
+            [$status, $body] = self::fastcgi($port, 'action=login', ['captchala_token' => 'pt_fpm_store'], $redis);
+            $this->assertSame([503, 'store_unavailable', false], [$status, $body['code'], $body['ran']], json_encode($body));
+            $this->assertSame($calls, self::$emulator->stats()['validate_calls']);
 
             $before = self::$emulator->stats();
             $pids = [];

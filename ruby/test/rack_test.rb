@@ -13,6 +13,7 @@ class RackMiddlewareTest < Minitest::Test
 
   def app
     verifier = Passgate::Verifier.new(**EMULATOR.options)
+    store_down = Passgate::Verifier.new(**EMULATOR.options(replay_store: dead_redis_url, store_timeout_ms: 300))
     form = lambda do |env, outcome|
       params = Rack::Request.new(env).POST
       [outcome.http_status, { "content-type" => "text/html" },
@@ -21,6 +22,7 @@ class RackMiddlewareTest < Minitest::Test
     Rack::Builder.new do
       use Passgate::Rack, verifier: verifier, paths: { "/login" => "login" }
       use Passgate::Rack, verifier: verifier, paths: ["/signup"], on_failure: form
+      use Passgate::Rack, verifier: store_down, paths: { "/login-redis" => "login" }
       run lambda { |env|
         RAN << env["PATH_INFO"]
         outcome = env["passgate.outcome"]
@@ -46,11 +48,16 @@ class RackMiddlewareTest < Minitest::Test
   def test_failures_answer_and_skip_the_app
     [[nil, nil, 400, "missing_token"], [{ action: "pay" }, "pt_rack_pay", 400, "action_mismatch"],
      [{ error: "token_consumed" }, "pt_rack_used", 409, "replayed"], [{ http_status: 429 }, "pt_rack_429", 429, "rate_limited"],
-     [{ http_status: 503 }, "pt_rack_503", 503, "upstream_unavailable"], [nil, "dg_rack", 503, "degraded"]].each do |script, token, status, code|
+     [{ error: "token_ip_mismatch" }, "pt_rack_ip", 403, "ip_mismatch"], [{ error: "invalid_token" }, "pt_rack_bad", 400, "rejected"],
+     [{ http_status: 503 }, "pt_rack_503", 503, "upstream_unavailable"], [nil, "dg_rack", 503, "degraded"],
+     [nil, "pt_rack_store", 503, "store_unavailable", "/login-redis"]].each do |script, token, status, code, path|
       EMULATOR.script(token, **script) if script
-      post "/login", token ? { captchala_token: token } : {}, "HTTP_ACCEPT" => "application/json"
+      validate_calls = EMULATOR.stats["validate_calls"]
+      post path || "/login", token ? { captchala_token: token } : {}, "HTTP_ACCEPT" => "application/json"
       assert_equal status, last_response.status, code
       assert_equal code, JSON.parse(last_response.body)["error"]
+      assert_equal validate_calls, EMULATOR.stats["validate_calls"], "#{code}: upstream called" if path
+      assert_empty RAN, code
     end
     post "/login", {}, "HTTP_ACCEPT" => "text/html"
     assert_includes last_response.body, "Please complete the captcha."

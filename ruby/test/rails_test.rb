@@ -32,18 +32,24 @@ class RailsIntegrationTest < ActionDispatch::IntegrationTest
   end
 
   def test_each_failure_class_as_json_without_running_the_action
+    store_down = { replay_store: dead_redis_url, store_timeout_ms: 300 }
     [[nil, nil, 400, "missing_token"], [nil, "sct_rails", 400, "malformed_token"],
      [{ action: "pay" }, "pt_rails_pay", 400, "action_mismatch"], [{ error: "token_expired" }, "pt_rails_old", 400, "expired"],
      [{ error: "token_consumed" }, "pt_rails_used", 409, "replayed"], [{ error: "token_uid_mismatch" }, "pt_rails_uid", 403, "uid_mismatch"],
+     [{ error: "token_ip_mismatch" }, "pt_rails_ip", 403, "ip_mismatch"], [{ error: "invalid_token" }, "pt_rails_bad", 400, "rejected"],
      [{ http_status: 429 }, "pt_rails_429", 429, "rate_limited"], [{ http_status: 401 }, "pt_rails_401", 500, "misconfigured"],
-     [nil, "dg_rails", 503, "degraded"], [nil, "co_rails", 400, "unverifiable"]].each do |script, token, status, code|
+     [nil, "dg_rails", 503, "degraded"], [nil, "co_rails", 400, "unverifiable"],
+     [nil, "pt_rails_store", 503, "store_unavailable", store_down]].each do |script, token, status, code, options|
       EMULATOR.script(token, **script) if script
+      Passgate::Rails.verifier = options && Passgate::Verifier.new(**EMULATOR.options(**options))
+      validate_calls = EMULATOR.stats["validate_calls"]
       post "/login", params: token ? { captchala_token: token } : {}, as: :json
       assert_response status
       assert_equal code, response.parsed_body["error"], code
       assert response.parsed_body["message"].is_a?(String)
+      assert_equal validate_calls, EMULATOR.stats["validate_calls"], "#{code}: upstream called" if options
+      assert_empty PassgateTestApp::RAN, code
     end
-    assert_empty PassgateTestApp::RAN
   end
 
   def test_html_failure_re_renders_the_form_with_params_kept

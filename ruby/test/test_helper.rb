@@ -2,6 +2,7 @@
 
 require "json"
 require "net/http"
+require "socket"
 require "minitest/autorun"
 require "passgate"
 
@@ -12,6 +13,15 @@ APP_SECRET = "test-app-secret"
 
 def passgate_bin
   ENV.fetch("PASSGATE_BIN") { File.join(REPO, "target", "debug", "passgate") }
+end
+
+# A redis:// URL on a loopback port where nothing listens (bound, then
+# closed), so every replay-store call fails to connect.
+def dead_redis_url
+  server = TCPServer.new("127.0.0.1", 0)
+  port = server.addr[1]
+  server.close
+  "redis://127.0.0.1:#{port}"
 end
 
 # `passgate mock` as a child process; stopped at exit.
