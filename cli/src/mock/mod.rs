@@ -476,6 +476,16 @@ async fn validate(state: &State, request: &http::Request) -> Reply {
         .get("client_ip")
         .and_then(Value::as_str)
         .map(str::to_string);
+    // Strict about optional fields, so that a client sending `"client_ip":
+    // null` for an unknown IP (instead of leaving it out) fails every test.
+    let not_string = body.get("client_ip").is_some_and(|v| !v.is_string());
+    let not_bool = body.get("keep_token").is_some_and(|v| !v.is_boolean());
+    if not_string || not_bool {
+        return Reply::Json(
+            400,
+            json!({ "code": 400, "msg": "client_ip must be a string and keep_token a bool; leave out what is unknown" }),
+        );
+    }
     let script = match prelude(state, request, &token).await {
         Ok(script) => script,
         Err(reply) => return reply,
