@@ -7,7 +7,9 @@ OUTCOME_CODES: List[str]
 OPTION_NAMES: List[str]
 
 class PassgateError(Exception): ...
-class ConfigError(PassgateError): ...
+class ConfigError(PassgateError):
+    setting: str
+
 class InternalError(PassgateError): ...
 
 class IssueError(PassgateError):

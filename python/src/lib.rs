@@ -21,7 +21,7 @@ create_exception!(
     passgate,
     ConfigError,
     PassgateError,
-    "A bad setting; the message names it."
+    "A bad setting; the message names it, and so does `.setting`."
 );
 create_exception!(
     passgate,
@@ -39,7 +39,11 @@ create_exception!(
 /// The one place a core error becomes a Python exception.
 pub(crate) fn to_py_err(py: Python<'_>, error: passgate_core::Error) -> PyErr {
     match error {
-        passgate_core::Error::Config(e) => ConfigError::new_err(e.to_string()),
+        passgate_core::Error::Config(e) => {
+            let err = ConfigError::new_err(e.to_string());
+            let _ = err.value(py).setattr("setting", e.setting.clone());
+            err
+        }
         passgate_core::Error::Internal(message) => {
             InternalError::new_err(format!("passgate internal error: {message}"))
         }

@@ -61,6 +61,7 @@ def test_config_errors_name_the_setting(monkeypatch: pytest.MonkeyPatch, options
     with pytest.raises(passgate.ConfigError) as raised:
         passgate.Verifier(**options)
     assert f": {setting}:" in str(raised.value)
+    assert raised.value.setting == setting
     assert isinstance(raised.value, passgate.PassgateError)
 
 

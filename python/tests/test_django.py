@@ -144,6 +144,13 @@ def test_system_checks(monkeypatch: pytest.MonkeyPatch) -> None:
         assert "passgate.E001" not in _check_ids()
     with override_settings(PASSGATE={}):
         assert "passgate.E001" in _check_ids()
+    with override_settings(PASSGATE={"app_key": "k"}):
+        [missing] = checks.run_checks(tags=[checks.Tags.security])
+        assert (missing.id, "app_secret" in missing.msg) == ("passgate.E001", True)
+    monkeypatch.setenv("CAPTCHALA_APP_SECRET", "from-env")
+    with override_settings(PASSGATE={"app_key": "k"}):
+        assert not _check_ids()
+    monkeypatch.delenv("CAPTCHALA_APP_SECRET")
     with override_settings(PASSGATE={"mode": "test"}):
         assert "passgate.E002" in _check_ids()
     with override_settings(PASSGATE={"mode": "test", "environment": "test"}):

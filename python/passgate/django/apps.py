@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from typing import Any, List
 
 from django.apps import AppConfig
@@ -19,37 +18,22 @@ class PassgateConfig(AppConfig):
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> List[checks.CheckMessage]:
     """Missing keys (E001), test mode in production (E002), any other bad
-    setting (E003)."""
+    setting (E003): whatever the core refuses at construction, by the
+    setting it names."""
     from .. import ConfigError, Verifier
 
     config = dict(getattr(settings, "PASSGATE", {}) or {})
     config.pop("field", None)
-    mode = config.get("mode") or os.environ.get("PASSGATE_MODE") or "live"
-    environment = config.get("environment") or os.environ.get("PASSGATE_ENVIRONMENT") or "production"
-    errors: List[checks.CheckMessage] = []
-    if mode == "test" and environment == "production":
-        errors.append(
-            checks.Error(
-                "passgate test mode is on while environment is \"production\".",
-                hint="Set PASSGATE['environment'] to e.g. \"test\" or turn test mode off.",
-                id="passgate.E002",
-            )
-        )
-        return errors
-    if mode != "test":
-        for option, env in (("app_key", "CAPTCHALA_APP_KEY"), ("app_secret", "CAPTCHALA_APP_SECRET")):
-            if not config.get(option) and not os.environ.get(env):
-                errors.append(
-                    checks.Error(
-                        f"passgate: {option} is not set.",
-                        hint=f"Set PASSGATE['{option}'] or the {env} environment variable.",
-                        id="passgate.E001",
-                    )
-                )
-        if errors:
-            return errors
     try:
         Verifier(**config)
     except ConfigError as error:
-        errors.append(checks.Error(str(error), id="passgate.E003"))
-    return errors
+        if error.setting in ("app_key", "app_secret"):
+            env = "CAPTCHALA_" + error.setting.upper()
+            return [checks.Error(f"passgate: {error.setting} is not set.",
+                                 hint=f"Set PASSGATE['{error.setting}'] or the {env} environment variable.",
+                                 id="passgate.E001")]
+        if error.setting == "mode":
+            return [checks.Error(str(error), hint="Set PASSGATE['environment'] to e.g. \"test\" or turn test mode off.",
+                                 id="passgate.E002")]
+        return [checks.Error(str(error), id="passgate.E003")]
+    return []
