@@ -126,6 +126,18 @@ impl LogFields {
         serde_json::Value::Object(map)
     }
 
+    /// Every field in one line, for text loggers that take no structured
+    /// data: `passgate.validate outcome="passed" ok=true …` (values as JSON).
+    pub fn to_line(&self) -> String {
+        let mut line = String::from("passgate.validate");
+        if let serde_json::Value::Object(fields) = self.to_json() {
+            for (key, value) in fields.iter().filter(|(key, _)| *key != "event") {
+                line.push_str(&format!(" {key}={value}"));
+            }
+        }
+        line
+    }
+
     /// A one-line summary for text loggers: `outcome=… key=value …`.
     pub fn summary(&self) -> String {
         format!(

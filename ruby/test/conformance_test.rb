@@ -53,7 +53,7 @@ class ConformanceTest < Minitest::Test
         expect["log_fields"].each do |key, expected|
           problems << "log_fields.#{key}: expected #{expected.inspect}, got #{fields[key].inspect}" unless matches?(expected, fields[key])
         end
-        printed = [outcome.inspect, fields.inspect, outcome.log_message, verifier.inspect].join(" ")
+        printed = [outcome.inspect, fields.inspect, outcome.log_line, verifier.inspect].join(" ")
         refute_includes printed, options["app_secret"], where
         refute_includes printed, token.strip, where if token && token.strip.length >= 4
         assert_empty problems, where

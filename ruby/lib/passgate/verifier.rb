@@ -63,8 +63,7 @@ module Passgate
     def report(outcome)
       fields = outcome.log_fields
       if @logger
-        line = "passgate.validate #{fields.reject { |key, _| key == "event" }.map { |k, v| "#{k}=#{v.inspect}" }.join(" ")}"
-        outcome.ok? ? @logger.info(line) : @logger.warn(line)
+        outcome.ok? ? @logger.info(outcome.log_line) : @logger.warn(outcome.log_line)
       end
       return unless defined?(::ActiveSupport::Notifications)
 

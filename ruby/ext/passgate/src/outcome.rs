@@ -80,8 +80,8 @@ impl Outcome {
         }
         Ok(hash)
     }
-    fn log_message(&self) -> String {
-        self.0.log_fields.summary()
+    fn log_line(&self) -> String {
+        self.0.log_fields.to_line()
     }
     fn inspect(&self) -> String {
         format!(
@@ -117,7 +117,7 @@ pub fn define(ruby: &Ruby, module: &RModule) -> Result<(), Error> {
     class.define_method("risk_score", method!(Outcome::risk_score, 0))?;
     class.define_method("captcha_args", method!(Outcome::captcha_args, 0))?;
     class.define_method("log_fields", method!(Outcome::log_fields, 0))?;
-    class.define_method("log_message", method!(Outcome::log_message, 0))?;
+    class.define_method("log_line", method!(Outcome::log_line, 0))?;
     class.define_method("inspect", method!(Outcome::inspect, 0))?;
     class.define_method("to_s", method!(Outcome::inspect, 0))?;
     Ok(())
