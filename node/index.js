@@ -105,8 +105,9 @@ class Verifier {
    * @param {object} [options] appKey, appSecret and the camelCased DESIGN options
    *   (environment, apiBase, backupApiBase, replayStore, timeoutMs, maxTokenAgeS,
    *   clockSkewS, mode, allowClientOnly, allowDegraded, failOpenOnStoreError,
-   *   caFile, maxEntries, redisKeyPrefix, storeTimeoutMs), plus `logger`. Anything not given is read from the
-   *   environment (CAPTCHALA_APP_KEY, CAPTCHALA_APP_SECRET, PASSGATE_*).
+   *   caFile, maxEntries, redisKeyPrefix, storeTimeoutMs), plus `logger`.
+   *   Anything not given is read from the environment (CAPTCHALA_APP_KEY,
+   *   CAPTCHALA_APP_SECRET, PASSGATE_*).
    */
   constructor(options) {
     const [plain, logger] = verifierOptions(options);

@@ -17,9 +17,9 @@ class PassgateConfig(AppConfig):
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> List[checks.CheckMessage]:
-    """Missing keys (E001), test mode in production (E002), any other bad
-    setting (E003): whatever the core refuses at construction, by the
-    setting it names."""
+    """Whatever the core refuses at construction, by the setting it names:
+    missing keys (E001), the mode refused — test mode in production, or
+    neither "live" nor "test" (E002) — and any other bad setting (E003)."""
     from .. import ConfigError, Verifier
 
     config = dict(getattr(settings, "PASSGATE", {}) or {})
@@ -33,7 +33,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> List[checks.CheckM
                                  hint=f"Set PASSGATE['{error.setting}'] or the {env} environment variable.",
                                  id="passgate.E001")]
         if error.setting == "mode":
-            return [checks.Error(str(error), hint="Set PASSGATE['environment'] to e.g. \"test\" or turn test mode off.",
+            return [checks.Error(str(error), hint="Set PASSGATE['mode'] to \"live\", or PASSGATE['environment'] to e.g. \"test\" for test mode.",
                                  id="passgate.E002")]
         return [checks.Error(str(error), id="passgate.E003")]
     return []
