@@ -41,6 +41,8 @@ export interface LogFields {
   readonly latency_ms: number;
   readonly attempts: number;
   readonly replay_store: 'memory' | 'redis' | 'none';
+  /** Live claims the memory store evicted early because it was full; null for other stores. */
+  readonly replay_evictions: number | null;
   readonly challenge_id: string | null;
   readonly risk_score: number | null;
   readonly policy: 'allow_client_only' | 'allow_degraded' | 'fail_open_on_store_error' | null;

@@ -4,79 +4,81 @@ use std::io::{BufRead, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
 use passgate_cli::{demo, mock};
 use passgate_core::{IssueRequest, Options, ValidateRequest, Verifier};
 
-const USAGE: &str = "\
-passgate — server-side CAPTCHA pass-token verification
-
-USAGE:
-  passgate validate TOKEN [--action A] [--client-ip IP] [--uid U] [--keep-token]
-  passgate issue ACTION [--binding-ip IP] [--ttl S] [--max-uses N] [--bind-uid U]
-  passgate mock [--host H] [--port P] [--tls] [--ca-out FILE] [--script FILE]
-                [--app-key K] [--app-secret S] [--exit-with-stdin]
-  passgate demo
-
-validate and issue read their configuration from the environment
-(CAPTCHALA_APP_KEY, CAPTCHALA_APP_SECRET, PASSGATE_API_BASE, ...).
-mock prints its base URL as the first line of output.";
-
-/// `--flag value` pairs and bare `--switch`es after the positional argument.
-struct Args {
-    positional: Vec<String>,
-    flags: Vec<(String, Option<String>)>,
+/// passgate — server-side CAPTCHA pass-token verification.
+///
+/// validate and issue read their configuration from the environment
+/// (CAPTCHALA_APP_KEY, CAPTCHALA_APP_SECRET, PASSGATE_API_BASE, ...).
+#[derive(Parser)]
+#[command(name = "passgate", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
 
-const SWITCHES: [&str; 3] = ["--tls", "--keep-token", "--exit-with-stdin"];
-
-fn parse(args: &[String]) -> Result<Args, String> {
-    let mut parsed = Args {
-        positional: Vec::new(),
-        flags: Vec::new(),
-    };
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        if SWITCHES.contains(&arg.as_str()) {
-            parsed.flags.push((arg.clone(), None));
-        } else if arg.starts_with("--") {
-            let value = iter.next().ok_or_else(|| format!("{arg} needs a value"))?;
-            parsed.flags.push((arg.clone(), Some(value.clone())));
-        } else {
-            parsed.positional.push(arg.clone());
-        }
-    }
-    Ok(parsed)
-}
-
-impl Args {
-    fn value(&self, name: &str) -> Option<String> {
-        self.flags
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .and_then(|(_, v)| v.clone())
-    }
-    fn switch(&self, name: &str) -> bool {
-        self.flags.iter().any(|(k, _)| k == name)
-    }
-    fn number(&self, name: &str) -> Result<Option<u64>, String> {
-        self.value(name)
-            .map(|v| {
-                v.parse::<u64>()
-                    .map_err(|_| format!("{name} must be a whole number"))
-            })
-            .transpose()
-    }
-    fn only(&self, allowed: &[&str]) -> Result<(), String> {
-        match self
-            .flags
-            .iter()
-            .find(|(k, _)| !allowed.contains(&k.as_str()))
-        {
-            Some((k, _)) => Err(format!("unknown option {k}")),
-            None => Ok(()),
-        }
-    }
+#[derive(Subcommand)]
+enum Command {
+    /// Validate one pass token; prints the outcome and its log record as JSON.
+    /// Exits 0 when it passed, 1 when it did not, 2 on a usage or
+    /// configuration error.
+    Validate {
+        /// The pass token, as the form posted it.
+        token: String,
+        /// The action the token must have been solved for.
+        #[arg(long)]
+        action: Option<String>,
+        /// The client's IP address.
+        #[arg(long)]
+        client_ip: Option<String>,
+        /// The uid the token must be bound to.
+        #[arg(long)]
+        uid: Option<String>,
+        /// Ask the provider to keep the token valid; claims nothing locally.
+        #[arg(long)]
+        keep_token: bool,
+    },
+    /// Issue a server token for ACTION (CaptchaLa).
+    Issue {
+        action: String,
+        #[arg(long)]
+        binding_ip: Option<String>,
+        /// Lifetime in seconds (the server caps it).
+        #[arg(long)]
+        ttl: Option<u64>,
+        #[arg(long)]
+        max_uses: Option<u64>,
+        #[arg(long)]
+        bind_uid: Option<String>,
+    },
+    /// Run the local emulator; prints its base URL as the first line.
+    Mock {
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// 0 picks a free port.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Serve HTTPS with a throwaway CA (see --ca-out).
+        #[arg(long)]
+        tls: bool,
+        /// Write the throwaway CA's PEM here.
+        #[arg(long, value_name = "FILE")]
+        ca_out: Option<String>,
+        /// Scripted answers: a conformance/cases.json or a {token: script} map.
+        #[arg(long, value_name = "FILE")]
+        script: Option<String>,
+        #[arg(long, default_value = mock::DEFAULT_APP_KEY)]
+        app_key: String,
+        #[arg(long, default_value = mock::DEFAULT_APP_SECRET)]
+        app_secret: String,
+        /// Exit when standard input closes (for test harnesses).
+        #[arg(long)]
+        exit_with_stdin: bool,
+    },
+    /// Walk through the failure modes against a built-in emulator.
+    Demo,
 }
 
 fn print_json(value: &serde_json::Value) {
@@ -86,20 +88,10 @@ fn print_json(value: &serde_json::Value) {
     );
 }
 
-fn validate(args: &Args) -> Result<ExitCode, String> {
-    args.only(&["--action", "--client-ip", "--uid", "--keep-token"])?;
-    let [token] = args.positional.as_slice() else {
-        return Err("validate takes exactly one TOKEN".into());
-    };
+fn validate(request: ValidateRequest) -> Result<ExitCode, String> {
     let verifier = Verifier::new(Options::default()).map_err(|e| e.to_string())?;
     let outcome = verifier
-        .validate_blocking(ValidateRequest {
-            token: Some(token.clone()),
-            client_ip: args.value("--client-ip"),
-            action: args.value("--action"),
-            uid: args.value("--uid"),
-            keep_token: args.switch("--keep-token"),
-        })
+        .validate_blocking(request)
         .map_err(|e| e.to_string())?;
     print_json(&outcome.to_json());
     Ok(if outcome.ok() {
@@ -109,20 +101,10 @@ fn validate(args: &Args) -> Result<ExitCode, String> {
     })
 }
 
-fn issue(args: &Args) -> Result<ExitCode, String> {
-    args.only(&["--binding-ip", "--ttl", "--max-uses", "--bind-uid"])?;
-    let [action] = args.positional.as_slice() else {
-        return Err("issue takes exactly one ACTION".into());
-    };
+fn issue(request: IssueRequest) -> Result<ExitCode, String> {
     let verifier = Verifier::new(Options::default()).map_err(|e| e.to_string())?;
     let token = verifier
-        .issue_server_token_blocking(IssueRequest {
-            action: action.clone(),
-            binding_ip: args.value("--binding-ip"),
-            ttl: args.number("--ttl")?,
-            max_uses: args.number("--max-uses")?,
-            bind_uid: args.value("--bind-uid"),
-        })
+        .issue_server_token_blocking(request)
         .map_err(|e| e.to_string())?;
     print_json(&serde_json::json!({
         "server_token": token.server_token,
@@ -132,23 +114,14 @@ fn issue(args: &Args) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_mock(args: &Args) -> Result<ExitCode, String> {
-    args.only(&[
-        "--host",
-        "--port",
-        "--tls",
-        "--ca-out",
-        "--script",
-        "--app-key",
-        "--app-secret",
-        "--exit-with-stdin",
-    ])?;
-    let host = args.value("--host").unwrap_or_else(|| "127.0.0.1".into());
-    let port = args.number("--port")?.unwrap_or(0);
-    let bind: SocketAddr = format!("{host}:{port}")
-        .parse()
-        .map_err(|_| format!("--host/--port: {host}:{port} is not an address"))?;
-    let scripts = match args.value("--script") {
+fn run_mock(
+    bind: SocketAddr,
+    options: mock::MockOptions,
+    script: Option<String>,
+    ca_out: Option<String>,
+    exit_with_stdin: bool,
+) -> Result<ExitCode, String> {
+    let scripts = match script {
         None => Default::default(),
         Some(path) => {
             let text =
@@ -156,18 +129,8 @@ fn run_mock(args: &Args) -> Result<ExitCode, String> {
             mock::load_scripts(&text).map_err(|e| format!("--script {path}: {e}"))?
         }
     };
-    let options = mock::MockOptions {
-        bind,
-        app_key: args
-            .value("--app-key")
-            .unwrap_or_else(|| mock::DEFAULT_APP_KEY.into()),
-        app_secret: args
-            .value("--app-secret")
-            .unwrap_or_else(|| mock::DEFAULT_APP_SECRET.into()),
-        tls: args.switch("--tls"),
-        scripts,
-    };
-    if args.switch("--exit-with-stdin") {
+    let options = mock::MockOptions { scripts, ..options };
+    if exit_with_stdin {
         // The parent holds our stdin: when it goes away, so do we.
         std::thread::spawn(|| {
             let mut sink = String::new();
@@ -188,7 +151,7 @@ fn run_mock(args: &Args) -> Result<ExitCode, String> {
         let bound = mock::bind(options)
             .await
             .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
-        if let (Some(path), Some(pem)) = (args.value("--ca-out"), &bound.ca_pem) {
+        if let (Some(path), Some(pem)) = (ca_out, &bound.ca_pem) {
             std::fs::write(&path, pem).map_err(|e| format!("--ca-out {path}: {e}"))?;
         }
         let mut stdout = std::io::stdout();
@@ -204,36 +167,83 @@ fn run_mock(args: &Args) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    let Some((command, rest)) = argv.split_first() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    let result = match command.as_str() {
-        "-h" | "--help" | "help" => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
+fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Validate {
+            token,
+            action,
+            client_ip,
+            uid,
+            keep_token,
+        } => validate(ValidateRequest {
+            token: Some(token),
+            client_ip,
+            action,
+            uid,
+            keep_token,
+        }),
+        Command::Issue {
+            action,
+            binding_ip,
+            ttl,
+            max_uses,
+            bind_uid,
+        } => issue(IssueRequest {
+            action,
+            binding_ip,
+            ttl,
+            max_uses,
+            bind_uid,
+        }),
+        Command::Mock {
+            host,
+            port,
+            tls,
+            ca_out,
+            script,
+            app_key,
+            app_secret,
+            exit_with_stdin,
+        } => {
+            let bind: SocketAddr = format!("{host}:{port}")
+                .parse()
+                .or_else(|_| format!("[{host}]:{port}").parse())
+                .map_err(|_| format!("--host/--port: {host}:{port} is not an address"))?;
+            let options = mock::MockOptions {
+                bind,
+                app_key,
+                app_secret,
+                tls,
+                ..mock::MockOptions::default()
+            };
+            run_mock(bind, options, script, ca_out, exit_with_stdin)
         }
-        "-V" | "--version" => {
-            println!("passgate {}", env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
-        }
-        "demo" => demo::run(&mut std::io::stdout()).map(|ok| {
+        Command::Demo => demo::run(&mut std::io::stdout()).map(|ok| {
             if ok {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
             }
         }),
-        other => parse(rest).and_then(|args| match other {
-            "validate" => validate(&args),
-            "issue" => issue(&args),
-            "mock" => run_mock(&args),
-            _ => Err(format!("unknown command {other:?}\n\n{USAGE}")),
-        }),
+    }
+}
+
+fn main() -> ExitCode {
+    // Parse errors (an unknown flag, a missing value, an argument that is
+    // not UTF-8) exit 2; clap never echoes a value it could not decode.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
+            };
+        }
     };
-    result.unwrap_or_else(|message| {
+    run(cli.command).unwrap_or_else(|message| {
         eprintln!("passgate: {message}");
         ExitCode::from(2)
     })

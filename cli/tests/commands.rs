@@ -105,3 +105,54 @@ fn demo_walks_through_the_main_failure_modes() {
         );
     }
 }
+
+#[test]
+fn every_subcommand_has_help_and_takes_flag_equals_value() {
+    for subcommand in ["validate", "issue", "mock", "demo"] {
+        let output = passgate("http://127.0.0.1:1", &[subcommand, "--help"]);
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "{subcommand} --help: {text}");
+        assert!(
+            text.contains(&format!("passgate {subcommand}")),
+            "{subcommand}: {text}"
+        );
+    }
+    let mock = common::mock();
+    common::script(
+        &mock,
+        "pt_cli_equals",
+        serde_json::json!({ "action": "login" }),
+    );
+    let output = passgate(
+        &mock.base_url,
+        &[
+            "validate",
+            "--action=login",
+            "--client-ip=203.0.113.9",
+            "pt_cli_equals",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(json(&output)["log_fields"]["client_ip"], "203.0.113.9");
+}
+
+#[test]
+fn arguments_that_are_not_utf8_exit_2_without_echoing_them() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let mut token = b"pt_SECRET_TOKEN_".to_vec();
+    token.extend_from_slice(&[0xff, 0xfe]);
+    let output = Command::new(env!("CARGO_BIN_EXE_passgate"))
+        .arg("validate")
+        .arg(OsString::from_vec(token))
+        .env("CAPTCHALA_APP_KEY", DEFAULT_APP_KEY)
+        .env("CAPTCHALA_APP_SECRET", DEFAULT_APP_SECRET)
+        .env("PASSGATE_API_BASE", "http://127.0.0.1:1")
+        .output()
+        .expect("run passgate");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("UTF-8"), "{stderr}");
+    assert!(!stderr.contains("SECRET_TOKEN"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

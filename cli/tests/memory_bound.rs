@@ -23,17 +23,19 @@ fn two_million_claims_stay_within_one_million_entries() {
     let store = MemoryStore::new(BOUND);
     let start = resident_bytes();
     for i in 0..BOUND as u64 {
-        assert!(store.claim_now(&format!("{i:016x}"), ttl));
+        assert!(store.claim_now(&format!("{i:016x}"), ttl).is_some());
     }
     let at_bound = resident_bytes();
     for i in BOUND as u64..2 * BOUND as u64 {
-        assert!(store.claim_now(&format!("{i:016x}"), ttl));
+        assert!(store.claim_now(&format!("{i:016x}"), ttl).is_some());
     }
     let after = resident_bytes();
     assert_eq!(store.len(), BOUND);
     // The oldest were evicted, the newest are guarded.
-    assert!(store.claim_now(&format!("{:016x}", 0), ttl));
-    assert!(!store.claim_now(&format!("{:016x}", 2 * BOUND as u64 - 1), ttl));
+    assert!(store.claim_now(&format!("{:016x}", 0), ttl).is_some());
+    assert!(store
+        .claim_now(&format!("{:016x}", 2 * BOUND as u64 - 1), ttl)
+        .is_none());
     let per_entry = (at_bound - start) as f64 / BOUND as f64;
     // Straight to stdout, past the test harness's capture: the numbers are
     // part of what `make test` reports.

@@ -363,13 +363,56 @@ pub const DEFAULT_BACKUP_API_BASE: &str = "https://fallbackapiv1.captchala.com";
 /// HMAC key for fingerprints in test mode when no secret is configured.
 const TEST_MODE_SECRET: &str = "passgate-test-mode";
 
-fn check_base_url(setting: &str, text: &str) -> Result<String, ConfigError> {
+/// Environments where test mode (and providers' test keys) may run: the
+/// trimmed, lower-cased name must be one of these; every other name counts as
+/// production.
+pub const DEVELOPMENT_ENVIRONMENTS: [&str; 6] =
+    ["development", "dev", "local", "test", "testing", "ci"];
+
+/// Whether `environment` is a development one (see `DEVELOPMENT_ENVIRONMENTS`).
+pub fn is_development_environment(environment: &str) -> bool {
+    let name = environment.trim().to_ascii_lowercase();
+    DEVELOPMENT_ENVIRONMENTS.contains(&name.as_str())
+}
+
+/// `localhost`, 127.0.0.0/8 or ::1: traffic that never leaves the host.
+fn is_loopback_host(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
+}
+
+/// A base URL the secret may be sent to. The error never repeats the URL: it
+/// may hold a password.
+fn check_base_url(setting: &str, text: &str, production: bool) -> Result<String, ConfigError> {
     let url = reqwest::Url::parse(text.trim())
         .map_err(|e| ConfigError::new(setting, format!("not a URL ({e})")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+    let Some(host) = url.host() else {
         return Err(ConfigError::new(
             setting,
             "must be an http:// or https:// URL with a host",
+        ));
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::new(
+            setting,
+            "must be an http:// or https:// URL with a host",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ConfigError::new(
+            setting,
+            "must not contain a user name or password (the app key and secret are sent as headers)",
+        ));
+    }
+    // The secret travels in a header: over plain HTTP only to this host, and
+    // only outside production.
+    if url.scheme() == "http" && production && !is_loopback_host(&host) {
+        return Err(ConfigError::new(
+            setting,
+            "must be https:// in a production environment (http:// is allowed only for localhost, 127.0.0.0/8 and ::1); set environment to a development name to use a plain-HTTP test server",
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
@@ -417,10 +460,14 @@ impl Config {
                 ))
             }
         };
-        if mode == Mode::Test && environment == "production" {
+        let production = !is_development_environment(&environment);
+        if mode == Mode::Test && production {
             return Err(ConfigError::new(
                 "mode",
-                "test mode is refused when environment is \"production\"; set environment (PASSGATE_ENVIRONMENT) to e.g. \"test\"",
+                format!(
+                    "test mode runs only in a development environment ({}); environment (PASSGATE_ENVIRONMENT) counts as production",
+                    DEVELOPMENT_ENVIRONMENTS.join(", ")
+                ),
             ));
         }
         let (app_key, app_secret) = if mode == Mode::Test {
@@ -439,6 +486,7 @@ impl Config {
         let api_base = check_base_url(
             "api_base",
             options.api_base.as_deref().unwrap_or(DEFAULT_API_BASE),
+            production,
         )?;
         let backup_api_base = check_base_url(
             "backup_api_base",
@@ -446,6 +494,7 @@ impl Config {
                 .backup_api_base
                 .as_deref()
                 .unwrap_or(DEFAULT_BACKUP_API_BASE),
+            production,
         )?;
         let max_entries = options.max_entries.unwrap_or(1_000_000);
         if max_entries == 0 {
@@ -555,13 +604,21 @@ impl Config {
 
     /// Older than `max_token_age` + `clock_skew`.
     pub fn is_expired(&self, token_age_ms: i64) -> bool {
-        i64::try_from(self.claim_ttl().as_millis())
+        i64::try_from((self.max_token_age + self.clock_skew).as_millis())
             .is_ok_and(|max_age_ms| token_age_ms > max_age_ms)
     }
 
-    /// How long a claim lives: a token older than this is expired anyway.
+    /// Solved more than `clock_skew` in the future: this host's clock or the
+    /// answer is wrong.
+    pub fn is_from_the_future(&self, token_age_ms: i64) -> bool {
+        i64::try_from(self.clock_skew.as_millis()).is_ok_and(|skew_ms| token_age_ms < -skew_ms)
+    }
+
+    /// How long a claim lives: a token older than `max_token_age` +
+    /// `clock_skew` is expired anyway, and the claim must outlive the
+    /// upstream call that may still be deciding about it.
     pub fn claim_ttl(&self) -> Duration {
-        self.max_token_age + self.clock_skew
+        self.max_token_age + self.clock_skew + self.timeout
     }
 }
 
@@ -588,7 +645,7 @@ mod tests {
             "https://fallbackapiv1.captchala.com"
         );
         assert_eq!(config.timeout, Duration::from_secs(5));
-        assert_eq!(config.claim_ttl(), Duration::from_secs(330));
+        assert_eq!(config.claim_ttl(), Duration::from_secs(335));
         assert_eq!(
             config.store,
             StoreSpec::Memory {
@@ -641,6 +698,101 @@ mod tests {
             .set("timeout_ms", OptionValue::Bool(true))
             .expect_err("type");
         assert_eq!(err.setting, "timeout_ms");
+    }
+
+    #[test]
+    fn test_mode_only_in_development_environments() {
+        let test_mode = |environment: &str| {
+            Config::resolve(Options {
+                mode: Some("test".into()),
+                environment: Some(environment.into()),
+                ..Options::default()
+            })
+        };
+        for environment in [
+            "production",
+            "Production",
+            "PRODUCTION",
+            "production ",
+            "prod",
+            "staging",
+            "live",
+            "",
+        ] {
+            let err = test_mode(environment).expect_err(environment);
+            assert!(
+                ["mode", "environment"].contains(&err.setting.as_str()),
+                "{environment:?}: {err}"
+            );
+        }
+        for environment in [
+            "development",
+            "dev",
+            "local",
+            "test",
+            "testing",
+            "ci",
+            " Test ",
+            "CI",
+        ] {
+            assert!(test_mode(environment).is_ok(), "{environment:?}");
+        }
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback_in_production() {
+        let with_base = |environment: &str, base: &str| {
+            Config::resolve(Options {
+                environment: Some(environment.into()),
+                api_base: Some(base.into()),
+                ..keys()
+            })
+        };
+        for base in [
+            "http://api.example.com",
+            "http://10.0.0.5:8080",
+            "http://[2001:db8::1]",
+        ] {
+            for environment in ["production", "staging", "Prod"] {
+                let err = with_base(environment, base).expect_err(base);
+                assert_eq!(err.setting, "api_base", "{base}");
+            }
+            assert!(with_base("development", base).is_ok(), "{base}");
+        }
+        for base in [
+            "http://127.0.0.1:8900",
+            "http://127.5.6.7",
+            "http://localhost:1",
+            "http://[::1]:80",
+            "https://api.example.com",
+        ] {
+            assert!(with_base("production", base).is_ok(), "{base}");
+        }
+        let err = Config::resolve(Options {
+            backup_api_base: Some("http://fallback.example.com".into()),
+            ..keys()
+        })
+        .expect_err("backup in cleartext");
+        assert_eq!(err.setting, "backup_api_base");
+    }
+
+    #[test]
+    fn credentials_in_a_base_url_are_refused_and_never_echoed() {
+        for base in [
+            "https://user:hunter2pass@api.example.com",
+            "https://hunter2pass@api.example.com",
+            "http://user:hunter2pass@127.0.0.1:1",
+        ] {
+            for setting in ["api_base", "backup_api_base"] {
+                let mut options = keys();
+                options
+                    .set(setting, OptionValue::Str(base.into()))
+                    .expect("a string");
+                let err = Config::resolve(options).expect_err(base);
+                assert_eq!(err.setting, setting);
+                assert!(!format!("{err} {err:?}").contains("hunter2pass"), "{err}");
+            }
+        }
     }
 
     #[test]

@@ -9,28 +9,101 @@
 
 mod config;
 mod error;
+mod forksafe;
+mod http;
 mod log;
 mod messages;
 mod outcome;
 mod redis_store;
 mod replay;
 mod runtime;
+mod strict_json;
 mod token;
 mod upstream;
 mod validate;
 mod verifier;
 
 pub use config::{
-    Config, ConfigError, Mode, OptionValue, Options, Policy, StoreSpec, DEFAULT_API_BASE,
-    DEFAULT_BACKUP_API_BASE, OPTION_NAMES,
+    is_development_environment, Config, ConfigError, Mode, OptionValue, Options, Policy, StoreSpec,
+    DEFAULT_API_BASE, DEFAULT_BACKUP_API_BASE, DEVELOPMENT_ENVIRONMENTS, OPTION_NAMES,
 };
 pub use error::Error;
+pub use http::{transport, MAX_BODY_BYTES};
 pub use log::{LogFields, LogValue, LOG_KEYS};
 pub use messages::LANGUAGES;
 pub use outcome::{CaptchaArgs, Category, Outcome, OutcomeCode};
 pub use redis_store::RedisStore;
-pub use replay::{MemoryStore, NoStore, ReplayStore, StoreError, StoreFuture};
+pub use replay::{Claim, MemoryStore, NoStore, ReplayStore, StoreError, StoreFuture};
 pub use token::{fingerprint, TokenType, MAX_TOKEN_BYTES};
-pub use upstream::{code_for_upstream_error, IssueFailure, ServerToken, MAX_BODY_BYTES};
+pub use upstream::{
+    answer, code_for_upstream_error, machine_code, IssueFailure, ServerToken,
+    MAX_UPSTREAM_ERROR_LEN,
+};
 pub use validate::token_age_ms;
 pub use verifier::{IssueRequest, ValidateRequest, Verifier};
+
+/// Entry points for fuzz targets and property tests: the parsers that read
+/// untrusted input, without a network or a runtime. Not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::time::Duration;
+
+    use crate::http::Exchange;
+    use crate::outcome::OutcomeCode;
+    use crate::token::{self, Inspection};
+    use crate::upstream::{self, SolvedAt};
+
+    /// What one validate answer decides, as plain values.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Reading {
+        pub failure: Option<OutcomeCode>,
+        pub upstream_error: Option<String>,
+        /// `Some(Some(t))` readable, `Some(None)` unreadable, `None` absent.
+        pub solved_at: Option<Option<i64>>,
+    }
+
+    /// Interpret one validate answer with `status` and `body`.
+    pub fn read_validate_answer(status: u16, body: &[u8], token: &str) -> Reading {
+        let answer = upstream::interpret_validate(
+            &Exchange {
+                status: Some(status),
+                body: Ok(body.to_vec()),
+                attempts: 1,
+                latency: Duration::ZERO,
+            },
+            token,
+        );
+        Reading {
+            failure: answer.failure,
+            upstream_error: answer.upstream_error,
+            solved_at: match answer.solved_at {
+                SolvedAt::Absent => None,
+                SolvedAt::Unix(at) => Some(Some(at)),
+                SolvedAt::Unreadable => Some(None),
+            },
+        }
+    }
+
+    /// Interpret one issue answer; `Ok(server token)` or the failure code.
+    pub fn read_issue_answer(status: u16, body: &[u8]) -> Result<String, OutcomeCode> {
+        upstream::interpret_issue(&Exchange {
+            status: Some(status),
+            body: Ok(body.to_vec()),
+            attempts: 1,
+            latency: Duration::ZERO,
+        })
+        .map(|t| t.server_token)
+        .map_err(|f| f.code)
+    }
+
+    /// The local verdict on a raw token: `None` when usable, else the code;
+    /// with the fingerprint when one was made.
+    pub fn inspect_token(raw: Option<&str>, secret: &str) -> (Option<OutcomeCode>, Option<String>) {
+        match token::inspect(raw, secret) {
+            Inspection::Missing => (Some(OutcomeCode::MissingToken), None),
+            Inspection::Oversized(_) => (Some(OutcomeCode::MalformedToken), None),
+            Inspection::Refused(t, code) => (Some(code), Some(t.fingerprint)),
+            Inspection::Usable(t) => (None, Some(t.fingerprint)),
+        }
+    }
+}

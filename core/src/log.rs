@@ -50,13 +50,17 @@ pub struct LogFields {
     pub latency_ms: f64,
     pub attempts: u32,
     pub replay_store: &'static str,
+    /// Live claims the memory store evicted early because it was full, since
+    /// it was made (a flood of unique tokens shows here); null for other
+    /// stores.
+    pub replay_evictions: Option<u64>,
     pub challenge_id: Option<String>,
     pub risk_score: Option<i64>,
     pub policy: Option<&'static str>,
 }
 
 /// Every key of the record, in order. Conformance checks this list.
-pub const LOG_KEYS: [&str; 22] = [
+pub const LOG_KEYS: [&str; 23] = [
     "event",
     "outcome",
     "ok",
@@ -76,6 +80,7 @@ pub const LOG_KEYS: [&str; 22] = [
     "latency_ms",
     "attempts",
     "replay_store",
+    "replay_evictions",
     "challenge_id",
     "risk_score",
     "policy",
@@ -109,6 +114,8 @@ impl LogFields {
             Float(self.latency_ms),
             Int(self.attempts.into()),
             Str(self.replay_store.into()),
+            self.replay_evictions
+                .map_or(Null, |n| Int(i64::try_from(n).unwrap_or(i64::MAX))),
             opt_str(&self.challenge_id),
             self.risk_score.map_or(Null, Int),
             self.policy.map_or(Null, |p| Str(p.into())),

@@ -1,22 +1,27 @@
-//! The shared replay store on Redis (DESIGN §5): one `SET key 1 NX PX ttl`
-//! per claim, `DEL` on release, over `redis://` or `rediss://` (TLS). The
+//! The shared replay store on Redis (DESIGN §5): one `SET key <claim> NX PX
+//! ttl` per claim, a compare-and-delete script on release (so a late release
+//! never deletes another request's claim), over `redis://` or `rediss://` (TLS). The
 //! connection is made lazily, reconnects by itself, is rebuilt after
 //! `fork()`, and every call is bounded by a short timeout of its own so that
 //! a dead Redis costs `store_unavailable`, not a hang.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 
-use crate::replay::{ReplayStore, StoreError, StoreFuture};
+use crate::forksafe::ForkSafeMutex;
+use crate::replay::{Claim, ReplayStore, StoreError, StoreFuture};
+
+/// Delete the key only while it still holds this claim's value.
+const RELEASE_SCRIPT: &str =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
 pub struct RedisStore {
     client: redis::Client,
     prefix: String,
     timeout: Duration,
     /// The connection of this process (pid), made on first use.
-    connection: Mutex<Option<(u32, ConnectionManager)>>,
+    connection: ForkSafeMutex<Option<(u32, ConnectionManager)>>,
 }
 
 impl RedisStore {
@@ -34,14 +39,14 @@ impl RedisStore {
             client,
             prefix: prefix.to_string(),
             timeout,
-            connection: Mutex::new(None),
+            connection: ForkSafeMutex::new(None),
         })
     }
 
     async fn connection(&self) -> Result<ConnectionManager, StoreError> {
         let pid = std::process::id();
         {
-            let guard = self.connection.lock().unwrap_or_else(|p| p.into_inner());
+            let guard = self.connection.lock();
             if let Some((owner, manager)) = guard.as_ref() {
                 if *owner == pid {
                     return Ok(manager.clone());
@@ -56,7 +61,7 @@ impl RedisStore {
         let manager = ConnectionManager::new_with_config(self.client.clone(), config)
             .await
             .map_err(|e| StoreError(format!("connect failed ({:?})", e.kind())))?;
-        let mut guard = self.connection.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = self.connection.lock();
         if let Some((_, inherited)) = guard.take().filter(|(owner, _)| *owner != pid) {
             // Its tasks ran on the parent's runtime; never touch it here.
             std::mem::forget(inherited);
@@ -102,25 +107,30 @@ pub(crate) fn open_client(url: &str, extra_ca_pem: Option<&[u8]>) -> Result<redi
 }
 
 impl ReplayStore for RedisStore {
-    fn claim<'a>(&'a self, fingerprint: &'a str, ttl: Duration) -> StoreFuture<'a, bool> {
+    fn claim<'a>(&'a self, fingerprint: &'a str, ttl: Duration) -> StoreFuture<'a, Option<Claim>> {
         Box::pin(async move {
             let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+            let claim = Claim::unique();
             let mut command = redis::cmd("SET");
             command
                 .arg(self.key(fingerprint))
-                .arg(1)
+                .arg(format!("{:016x}", claim.0))
                 .arg("NX")
                 .arg("PX")
                 .arg(ttl_ms);
             let reply: Option<String> = self.run(command).await?;
-            Ok(reply.is_some())
+            Ok(reply.map(|_| claim))
         })
     }
 
-    fn release<'a>(&'a self, fingerprint: &'a str) -> StoreFuture<'a, ()> {
+    fn release<'a>(&'a self, fingerprint: &'a str, claim: Claim) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let mut command = redis::cmd("DEL");
-            command.arg(self.key(fingerprint));
+            let mut command = redis::cmd("EVAL");
+            command
+                .arg(RELEASE_SCRIPT)
+                .arg(1)
+                .arg(self.key(fingerprint))
+                .arg(format!("{:016x}", claim.0));
             let _: i64 = self.run(command).await?;
             Ok(())
         })

@@ -4,8 +4,10 @@
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use crate::forksafe::{ForkSafeMutex, MutexGuard};
 
 /// The store could not answer; the caller decides by policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,24 +21,54 @@ impl std::fmt::Display for StoreError {
 
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
+/// Proof of one claim: a release with it removes that claim and no other, so
+/// a late release cannot free a token that another request claimed since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Claim(pub u64);
+
+impl Claim {
+    /// A claim value unlikely to repeat across processes and hosts (a shared
+    /// Redis sees them all): SipHash under per-process random keys of the
+    /// time, the pid and a counter.
+    pub fn unique() -> Claim {
+        use std::hash::{BuildHasher, Hasher};
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        hasher.write_u128(nanos);
+        hasher.write_u32(std::process::id());
+        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        Claim(hasher.finish())
+    }
+}
+
 pub trait ReplayStore: Send + Sync {
-    /// `Ok(true)` when this call is the first claim of `fingerprint` within
-    /// `ttl`; `Ok(false)` when it was already claimed.
-    fn claim<'a>(&'a self, fingerprint: &'a str, ttl: Duration) -> StoreFuture<'a, bool>;
-    /// Forget a claim so that the same token may be tried again.
-    fn release<'a>(&'a self, fingerprint: &'a str) -> StoreFuture<'a, ()>;
+    /// `Ok(Some(claim))` when this call is the first claim of `fingerprint`
+    /// within `ttl`; `Ok(None)` when it was already claimed.
+    fn claim<'a>(&'a self, fingerprint: &'a str, ttl: Duration) -> StoreFuture<'a, Option<Claim>>;
+    /// Forget `claim` so that the same token may be tried again; a claim
+    /// made since by someone else stays.
+    fn release<'a>(&'a self, fingerprint: &'a str, claim: Claim) -> StoreFuture<'a, ()>;
     /// `memory`, `redis` or `none`, for the log record.
     fn label(&self) -> &'static str;
+    /// Live claims pushed out early because the store was full, since it was
+    /// made; `None` for stores that never do that.
+    fn evictions(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Claims nothing (`replay_store = "none"`): the upstream alone decides.
 pub struct NoStore;
 
 impl ReplayStore for NoStore {
-    fn claim<'a>(&'a self, _: &'a str, _: Duration) -> StoreFuture<'a, bool> {
-        Box::pin(async { Ok(true) })
+    fn claim<'a>(&'a self, _: &'a str, _: Duration) -> StoreFuture<'a, Option<Claim>> {
+        Box::pin(async { Ok(Some(Claim(0))) })
     }
-    fn release<'a>(&'a self, _: &'a str) -> StoreFuture<'a, ()> {
+    fn release<'a>(&'a self, _: &'a str, _: Claim) -> StoreFuture<'a, ()> {
         Box::pin(async { Ok(()) })
     }
     fn label(&self) -> &'static str {
@@ -49,10 +81,10 @@ impl ReplayStore for NoStore {
 pub struct BrokenStore(pub String);
 
 impl ReplayStore for BrokenStore {
-    fn claim<'a>(&'a self, _: &'a str, _: Duration) -> StoreFuture<'a, bool> {
+    fn claim<'a>(&'a self, _: &'a str, _: Duration) -> StoreFuture<'a, Option<Claim>> {
         Box::pin(async move { Err(StoreError(self.0.clone())) })
     }
-    fn release<'a>(&'a self, _: &'a str) -> StoreFuture<'a, ()> {
+    fn release<'a>(&'a self, _: &'a str, _: Claim) -> StoreFuture<'a, ()> {
         Box::pin(async { Ok(()) })
     }
     fn label(&self) -> &'static str {
@@ -62,21 +94,32 @@ impl ReplayStore for BrokenStore {
 
 /// Bounded, TTL-evicted, per-process store. Keys are the fingerprint's 64
 /// bits; an entry costs a map slot (key + expiry) and a queue slot (key +
-/// expiry), about 40 bytes with the map's spare capacity.
+/// expiry), about 50 bytes with the map's spare capacity. The expiry, in
+/// nanoseconds and strictly increasing within a store, doubles as the
+/// claim's identity.
 pub struct MemoryStore {
     max_entries: usize,
     epoch: Instant,
-    inner: Mutex<MemoryInner>,
+    inner: ForkSafeMutex<MemoryInner>,
+    evictions: AtomicU64,
 }
 
 #[derive(Default)]
 struct MemoryInner {
-    /// fingerprint → expiry (ms since `epoch`).
-    expiries: HashMap<u64, u64>,
-    /// Claims in the order made; may hold stale pairs whose map entry was
-    /// released or re-claimed (they are skipped when popped).
+    /// fingerprint key → expiry (ns since `epoch`), which is also the claim.
+    entries: HashMap<u64, u64>,
+    /// Claims in the order made; may hold stale pairs whose entry was
+    /// released, expired or re-claimed (they are skipped when popped).
     order: VecDeque<(u64, u64)>,
+    /// The last claim's time (ns): the next claim's is later.
+    last_claimed: u64,
+    /// When a full store may next sweep the whole map for expired entries.
+    next_sweep: u64,
 }
+
+/// A full store sweeps expired entries at most this often (ns): the sweep
+/// walks the whole map.
+const SWEEP_INTERVAL_NS: u64 = 1_000_000_000;
 
 fn key_of(fingerprint: &str) -> u64 {
     u64::from_str_radix(fingerprint, 16).unwrap_or_else(|_| {
@@ -92,88 +135,138 @@ impl MemoryStore {
         MemoryStore {
             max_entries: max_entries.max(1),
             epoch: Instant::now(),
-            inner: Mutex::new(MemoryInner::default()),
+            inner: ForkSafeMutex::new(MemoryInner::default()),
+            evictions: AtomicU64::new(0),
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, MemoryInner> {
-        // A panic while holding the lock leaves the map consistent enough:
-        // every operation on it is a single insert/remove.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.lock()
     }
 
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    fn now_ns(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
 
     /// The synchronous claim behind `ReplayStore::claim`.
-    pub fn claim_now(&self, fingerprint: &str, ttl: Duration) -> bool {
+    pub fn claim_now(&self, fingerprint: &str, ttl: Duration) -> Option<Claim> {
         let key = key_of(fingerprint);
-        let now = self.now_ms();
-        let expiry = now.saturating_add(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX));
+        let now = self.now_ns();
+        let ttl_ns = u64::try_from(ttl.as_nanos()).unwrap_or(u64::MAX);
         let mut inner = self.lock();
-        if inner.expiries.get(&key).is_some_and(|&until| until > now) {
-            return false;
+        if inner.entries.get(&key).is_some_and(|&expiry| expiry > now) {
+            return None;
         }
-        inner.evict(now, self.max_entries.saturating_sub(1));
-        inner.expiries.insert(key, expiry);
+        let previous = inner.entries.get(&key).copied();
+        let evicted = inner.make_room(now, self.max_entries.saturating_sub(1));
+        if evicted > 0 {
+            self.evictions.fetch_add(evicted, Ordering::Relaxed);
+        }
+        let claimed = now.max(inner.last_claimed.saturating_add(1));
+        inner.last_claimed = claimed;
+        let mut expiry = claimed.saturating_add(ttl_ns);
+        if previous == Some(expiry) {
+            // The expired claim of this key must not match the new one.
+            expiry = expiry.checked_add(1).unwrap_or(expiry - 1);
+        }
+        inner.entries.insert(key, expiry);
         inner.order.push_back((key, expiry));
-        true
+        Some(Claim(expiry))
     }
 
-    pub fn release_now(&self, fingerprint: &str) {
-        self.lock().expiries.remove(&key_of(fingerprint));
+    /// Remove `claim` if it is still the one held for `fingerprint`.
+    pub fn release_now(&self, fingerprint: &str, claim: Claim) {
+        let key = key_of(fingerprint);
+        let mut inner = self.lock();
+        if inner.entries.get(&key) == Some(&claim.0) {
+            inner.entries.remove(&key);
+        }
     }
 
     /// Live claims (expired ones not yet evicted included).
     pub fn len(&self) -> usize {
-        self.lock().expiries.len()
+        self.lock().entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Live claims evicted early because the store was full.
+    pub fn live_evictions(&self) -> u64 {
+        self.evictions.load(Ordering::Relaxed)
+    }
 }
 
 impl MemoryInner {
-    /// Drop expired claims from the front, then the oldest until at most
-    /// `keep` remain.
-    fn evict(&mut self, now: u64, keep: usize) {
-        while let Some(&(key, expiry)) = self.order.front() {
-            let current = self.expiries.get(&key).copied();
-            if current != Some(expiry) {
-                self.order.pop_front(); // stale: released or re-claimed
-                continue;
-            }
-            if expiry <= now || self.expiries.len() > keep {
-                self.order.pop_front();
-                self.expiries.remove(&key);
-                continue;
-            }
-            break;
+    /// Drop expired claims, then (only if still over `keep`) the oldest live
+    /// ones; returns how many live claims went.
+    fn make_room(&mut self, now: u64, keep: usize) -> u64 {
+        self.drop_expired_front(now);
+        if self.entries.len() > keep && self.next_sweep <= now {
+            // Claims with different TTLs leave expired entries behind live
+            // ones: find them before evicting anything live.
+            self.entries.retain(|_, expiry| *expiry > now);
+            self.next_sweep = now.saturating_add(SWEEP_INTERVAL_NS);
+        }
+        let mut evicted = 0;
+        while self.entries.len() > keep && self.evict_oldest() {
+            evicted += 1;
         }
         // Releases leave stale pairs behind; compact when they dominate.
-        if self.order.len() > 2 * self.expiries.len() + 1024 {
-            let expiries = &self.expiries;
+        if self.order.len() > 2 * self.entries.len() + 1024 {
+            let entries = &self.entries;
             self.order
-                .retain(|(key, expiry)| expiries.get(key) == Some(expiry));
+                .retain(|(key, expiry)| entries.get(key) == Some(expiry));
         }
+        evicted
+    }
+
+    /// Whether a queued pair still stands for its entry (not released,
+    /// expired away or re-claimed since).
+    fn is_current(&self, key: u64, expiry: u64) -> bool {
+        self.entries.get(&key) == Some(&expiry)
+    }
+
+    fn drop_expired_front(&mut self, now: u64) {
+        while let Some(&(key, expiry)) = self.order.front() {
+            let current = self.is_current(key, expiry);
+            if current && expiry > now {
+                return;
+            }
+            self.order.pop_front();
+            if current {
+                self.entries.remove(&key);
+            }
+        }
+    }
+
+    /// Evict the oldest current claim; `false` when there is none.
+    fn evict_oldest(&mut self) -> bool {
+        while let Some((key, expiry)) = self.order.pop_front() {
+            if self.is_current(key, expiry) {
+                self.entries.remove(&key);
+                return true;
+            }
+        }
+        false
     }
 }
 
 impl ReplayStore for MemoryStore {
-    fn claim<'a>(&'a self, fingerprint: &'a str, ttl: Duration) -> StoreFuture<'a, bool> {
+    fn claim<'a>(&'a self, fingerprint: &'a str, ttl: Duration) -> StoreFuture<'a, Option<Claim>> {
         let won = self.claim_now(fingerprint, ttl);
         Box::pin(async move { Ok(won) })
     }
-    fn release<'a>(&'a self, fingerprint: &'a str) -> StoreFuture<'a, ()> {
-        self.release_now(fingerprint);
+    fn release<'a>(&'a self, fingerprint: &'a str, claim: Claim) -> StoreFuture<'a, ()> {
+        self.release_now(fingerprint, claim);
         Box::pin(async { Ok(()) })
     }
     fn label(&self) -> &'static str {
         "memory"
+    }
+    fn evictions(&self) -> Option<u64> {
+        Some(self.live_evictions())
     }
 }
 
@@ -186,37 +279,38 @@ mod tests {
     #[test]
     fn claim_once_then_release() {
         let store = MemoryStore::new(10);
-        assert!(store.claim_now("00000000000000aa", TTL));
-        assert!(!store.claim_now("00000000000000aa", TTL));
-        store.release_now("00000000000000aa");
-        assert!(store.claim_now("00000000000000aa", TTL));
+        let claim = store.claim_now("00000000000000aa", TTL).expect("first");
+        assert_eq!(store.claim_now("00000000000000aa", TTL), None);
+        store.release_now("00000000000000aa", claim);
+        assert!(store.claim_now("00000000000000aa", TTL).is_some());
     }
 
     #[test]
     fn expired_claims_can_be_claimed_again() {
         let store = MemoryStore::new(10);
-        assert!(store.claim_now("01", Duration::ZERO));
-        assert!(store.claim_now("01", Duration::ZERO));
+        assert!(store.claim_now("01", Duration::ZERO).is_some());
+        assert!(store.claim_now("01", Duration::ZERO).is_some());
     }
 
     #[test]
     fn bounded_evicts_oldest() {
         let store = MemoryStore::new(100);
         for i in 0..1000u64 {
-            assert!(store.claim_now(&format!("{i:016x}"), TTL));
+            assert!(store.claim_now(&format!("{i:016x}"), TTL).is_some());
         }
         assert_eq!(store.len(), 100);
+        assert_eq!(store.live_evictions(), 900);
         // The newest are still guarded, the oldest were evicted.
-        assert!(!store.claim_now(&format!("{:016x}", 999), TTL));
-        assert!(store.claim_now(&format!("{:016x}", 0), TTL));
+        assert!(store.claim_now(&format!("{:016x}", 999), TTL).is_none());
+        assert!(store.claim_now(&format!("{:016x}", 0), TTL).is_some());
     }
 
     #[test]
     fn releases_do_not_grow_the_queue_forever() {
         let store = MemoryStore::new(10);
         for _ in 0..10_000 {
-            assert!(store.claim_now("ab", TTL));
-            store.release_now("ab");
+            let claim = store.claim_now("ab", TTL).expect("free");
+            store.release_now("ab", claim);
         }
         assert!(store.lock().order.len() < 2048);
     }
@@ -227,12 +321,49 @@ mod tests {
         let winners: usize = (0..16)
             .map(|_| {
                 let store = store.clone();
-                std::thread::spawn(move || usize::from(store.claim_now("beef", TTL)))
+                std::thread::spawn(move || usize::from(store.claim_now("beef", TTL).is_some()))
             })
             .collect::<Vec<_>>()
             .into_iter()
             .map(|h| h.join().expect("thread"))
             .sum();
         assert_eq!(winners, 1);
+    }
+
+    #[test]
+    fn a_late_release_frees_only_its_own_claim() {
+        let store = MemoryStore::new(10);
+        // A claims; its claim expires while its upstream call is slow...
+        let late = store.claim_now("cafe", Duration::ZERO).expect("A");
+        // ...B claims the same token, and then A gives up and releases.
+        let current = store.claim_now("cafe", TTL).expect("B");
+        store.release_now("cafe", late);
+        assert_eq!(store.claim_now("cafe", TTL), None, "B's claim survives");
+        store.release_now("cafe", current);
+        assert!(store.claim_now("cafe", TTL).is_some());
+    }
+
+    #[test]
+    fn a_full_store_evicts_expired_claims_before_live_ones() {
+        let store = MemoryStore::new(4);
+        // Two live claims first, then two that expire at once: the queue's
+        // front is live, the expired ones are behind it.
+        for fp in ["01", "02"] {
+            assert!(store.claim_now(fp, TTL).is_some());
+        }
+        for fp in ["03", "04"] {
+            assert!(store.claim_now(fp, Duration::ZERO).is_some());
+        }
+        for fp in ["05", "06"] {
+            assert!(store.claim_now(fp, TTL).is_some());
+        }
+        assert_eq!(store.live_evictions(), 0);
+        for fp in ["01", "02", "05", "06"] {
+            assert!(store.claim_now(fp, TTL).is_none(), "{fp} still guarded");
+        }
+        // Now full of live claims: the next one evicts the oldest and says so.
+        assert!(store.claim_now("07", TTL).is_some());
+        assert_eq!(store.live_evictions(), 1);
+        assert!(store.claim_now("01", TTL).is_some(), "the oldest went");
     }
 }

@@ -8,8 +8,10 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard, Once};
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::forksafe::{ForkSafeMutex, MutexGuard};
 
 /// What makes two clients different: extra CA and connect timeout. Almost
 /// every process has exactly one.
@@ -25,37 +27,12 @@ struct Shared {
     clients: HashMap<ClientKey, reqwest::Client>,
 }
 
-static SHARED: Mutex<Option<Shared>> = Mutex::new(None);
-static ATFORK: Once = Once::new();
-
-/// If a thread held `SHARED` while another forked, the child's copy of the
-/// lock would stay locked forever; the child handler replaces it.
-extern "C" fn reset_in_child() {
-    // SAFETY: runs single-threaded in the child right after fork. We
-    // overwrite the mutex without dropping the old one (which may be
-    // locked by a thread that does not exist here).
-    unsafe {
-        let slot = std::ptr::addr_of!(SHARED).cast_mut();
-        if let Ok(mut guard) = (*slot).try_lock() {
-            if let Some(inherited) = guard.take() {
-                std::mem::forget(inherited);
-            }
-            return;
-        }
-        std::ptr::write(slot, Mutex::new(None));
-    }
-}
+/// A lock held by another thread at a fork is freed in the child (see
+/// `forksafe`); the pid check in `current` then replaces what was inherited.
+static SHARED: ForkSafeMutex<Option<Shared>> = ForkSafeMutex::new(None);
 
 fn lock_shared() -> MutexGuard<'static, Option<Shared>> {
-    ATFORK.call_once(|| {
-        // SAFETY: registering a plain extern "C" fn with no arguments.
-        unsafe {
-            libc::pthread_atfork(None, None, Some(reset_in_child));
-        }
-    });
-    SHARED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    SHARED.lock()
 }
 
 /// One I/O thread: validation is waiting, not computing, and with a single
@@ -110,7 +87,16 @@ pub(crate) fn client(key: &ClientKey) -> Result<reqwest::Client, String> {
         .pool_idle_timeout(Duration::from_secs(90))
         .pool_max_idle_per_host(64)
         .tcp_nodelay(true)
-        .user_agent(concat!("passgate/", env!("CARGO_PKG_VERSION")));
+        .user_agent(concat!("passgate/", env!("CARGO_PKG_VERSION")))
+        // A redirect would re-send the app secret to wherever it points.
+        .redirect(reqwest::redirect::Policy::none())
+        // No proxy from HTTP_PROXY/ALL_PROXY: a plain-HTTP call would hand
+        // the secret to the proxy in cleartext. HTTPS goes through
+        // HTTPS_PROXY (a CONNECT tunnel: the proxy sees only ciphertext).
+        .no_proxy();
+    if let Some(proxy) = https_proxy_from_env() {
+        builder = builder.proxy(proxy);
+    }
     if let Some(pem) = &key.extra_ca_pem {
         let certs =
             reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("ca_file: {e}"))?;
@@ -119,6 +105,16 @@ pub(crate) fn client(key: &ClientKey) -> Result<reqwest::Client, String> {
     let client = builder.build().map_err(|e| format!("http client: {e}"))?;
     shared.clients.insert(key.clone(), client.clone());
     Ok(client)
+}
+
+/// `HTTPS_PROXY` (or `https_proxy`) for https:// URLs only, honouring
+/// `NO_PROXY`. An unusable value is ignored rather than failing every call.
+fn https_proxy_from_env() -> Option<reqwest::Proxy> {
+    let url = ["HTTPS_PROXY", "https_proxy"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))?;
+    let proxy = reqwest::Proxy::https(url.trim()).ok()?;
+    Some(proxy.no_proxy(reqwest::NoProxy::from_env()))
 }
 
 /// Run `future` on the shared runtime and wait for it from a plain thread.

@@ -85,6 +85,9 @@ impl std::fmt::Debug for InspectedToken<'_> {
 /// The local verdict on a token before any store or network is touched.
 pub enum Inspection<'a> {
     Missing,
+    /// Longer than `MAX_TOKEN_BYTES`: refused before any hashing, so a huge
+    /// form value costs no more than reading its length.
+    Oversized(TokenType),
     /// Malformed or otherwise refused locally; still fingerprinted for logs.
     Refused(InspectedToken<'a>, OutcomeCode),
     Usable(InspectedToken<'a>),
@@ -113,14 +116,16 @@ pub fn inspect<'a>(raw: Option<&'a str>, app_secret: &str) -> Inspection<'a> {
         Some(text) => text,
     };
     let token_type = TokenType::of(text);
+    if text.len() > MAX_TOKEN_BYTES {
+        return Inspection::Oversized(token_type);
+    }
     let token = InspectedToken {
         text,
         token_type,
         fingerprint: fingerprint(app_secret, text),
     };
     // Printable ASCII without space: 0x21..=0x7e.
-    let well_formed =
-        text.len() <= MAX_TOKEN_BYTES && text.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    let well_formed = text.bytes().all(|b| (0x21..=0x7e).contains(&b));
     if !well_formed || token_type == TokenType::Sct {
         return Inspection::Refused(token, OutcomeCode::MalformedToken);
     }
@@ -134,6 +139,7 @@ mod tests {
     fn verdict(raw: Option<&str>) -> Option<OutcomeCode> {
         match inspect(raw, "secret") {
             Inspection::Missing => Some(OutcomeCode::MissingToken),
+            Inspection::Oversized(_) => Some(OutcomeCode::MalformedToken),
             Inspection::Refused(_, code) => Some(code),
             Inspection::Usable(_) => None,
         }

@@ -1,108 +1,74 @@
-//! The HTTP exchange with CaptchaLa (DESIGN §2, §7): one POST with a total
-//! deadline, one retry only when the request surely never left, the answer
-//! capped at 64 KiB, and the envelope parsed into what the decision needs.
-
-use std::time::{Duration, Instant};
+//! CaptchaLa's answers (DESIGN §2), read strictly: the envelope, the
+//! validate and issue payloads, and the error strings. Anything that does not
+//! read cleanly fails closed. The HTTP exchange itself is `crate::http`.
 
 use serde_json::{Map, Value};
 
+use crate::http::Exchange;
 use crate::outcome::{CaptchaArgs, OutcomeCode};
+use crate::strict_json::{self, ParseError};
 
-/// Larger answers are treated as a broken upstream.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// `upstream_error` codes for answers that arrived but could not be used.
+pub mod answer {
+    /// The body is not JSON (or a non-2xx status came with no envelope: then
+    /// `http_<status>` is used instead).
+    pub const NOT_JSON: &str = "not_json";
+    /// The same key appears twice in one object of the answer.
+    pub const DUPLICATE_KEY: &str = "duplicate_key";
+    /// JSON, but not the shape the protocol promises (no envelope, no
+    /// `data`, `valid` that is not a boolean, `valid` and `ok` disagreeing).
+    pub const BAD_ANSWER: &str = "bad_answer";
+    /// `solved_at` is present but is not a time.
+    pub const BAD_SOLVED_AT: &str = "bad_solved_at";
+    /// `solved_at` is more than `clock_skew_s` in the future.
+    pub const CLOCK_SKEW: &str = "clock_skew";
+    /// The upstream's error string is not a short machine code (or repeats
+    /// the token): it is not copied.
+    pub const UNRECOGNIZED: &str = "unrecognized";
 
-/// What came back over HTTP, before interpretation.
-#[derive(Debug)]
-pub(crate) struct Exchange {
-    /// HTTP status, or `None` when no response arrived.
-    pub status: Option<u16>,
-    /// The body, or `None` when it could not be read in full (transport
-    /// failure, timeout, over the cap).
-    pub body: Option<Vec<u8>>,
-    pub attempts: u32,
-    pub latency: Duration,
+    pub const ALL: [&str; 6] = [
+        NOT_JSON,
+        DUPLICATE_KEY,
+        BAD_ANSWER,
+        BAD_SOLVED_AT,
+        CLOCK_SKEW,
+        UNRECOGNIZED,
+    ];
 }
 
-enum Attempt {
-    Response(u16, Option<Vec<u8>>),
-    ConnectFailed,
-    Failed,
-}
+/// Longest upstream error string copied into `upstream_error`.
+pub const MAX_UPSTREAM_ERROR_LEN: usize = 64;
 
-async fn read_capped(mut response: reqwest::Response) -> Option<Vec<u8>> {
-    if response
-        .content_length()
-        .is_some_and(|len| len > MAX_BODY_BYTES as u64)
-    {
-        return None;
-    }
-    let mut body = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return None;
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Some(body),
-            Err(_) => return None,
-        }
-    }
-}
-
-async fn attempt(request: reqwest::RequestBuilder) -> Attempt {
-    match request.send().await {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            let body = read_capped(response).await;
-            // The pool takes the connection back in a task of its own; let it
-            // run first so that the next call finds the connection idle.
-            tokio::task::yield_now().await;
-            Attempt::Response(status, body)
-        }
-        Err(e) if e.is_connect() => Attempt::ConnectFailed,
-        Err(_) => Attempt::Failed,
+/// The upstream's error string as it may be logged: trimmed and lower-cased,
+/// and only when it is a short machine code (`[a-z0-9_.-]`, at most 64
+/// characters) that does not contain the token; else `unrecognized`. An
+/// upstream that echoes the token or sends newlines cannot reach the log.
+pub fn machine_code(raw: &str, token: Option<&str>) -> String {
+    let code = raw.trim().to_ascii_lowercase();
+    let well_formed = !code.is_empty()
+        && code.len() <= MAX_UPSTREAM_ERROR_LEN
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
+    let echoes_token = token
+        .map(|t| t.trim().to_ascii_lowercase())
+        .is_some_and(|t| !t.is_empty() && code.contains(&t));
+    if well_formed && !echoes_token {
+        code
+    } else {
+        answer::UNRECOGNIZED.to_string()
     }
 }
 
-/// POST `body` as JSON to `url`, within `timeout` overall.
-pub(crate) async fn post_json(
-    client: &reqwest::Client,
-    url: &str,
-    app_key: &str,
-    app_secret: &str,
-    body: &Value,
-    timeout: Duration,
-) -> Exchange {
-    let started = Instant::now();
-    let deadline = started + timeout;
-    let payload = body.to_string();
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let request = client
-            .post(url)
-            .header("X-App-Key", app_key)
-            .header("X-App-Secret", app_secret)
-            .header("Content-Type", "application/json")
-            .body(payload.clone());
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let result = tokio::time::timeout(remaining, attempt(request)).await;
-        let (status, body) = match result {
-            Ok(Attempt::Response(status, body)) => (Some(status), body),
-            // Retry once, only when the request surely never reached the
-            // upstream and time is left.
-            Ok(Attempt::ConnectFailed) if attempts < 2 && Instant::now() < deadline => continue,
-            Ok(Attempt::ConnectFailed | Attempt::Failed) | Err(_) => (None, None),
-        };
-        return Exchange {
-            status,
-            body,
-            attempts,
-            latency: started.elapsed(),
-        };
-    }
+/// `solved_at` as the answer gave it.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SolvedAt {
+    #[default]
+    Absent,
+    /// Unix seconds, or milliseconds above 10^11 (some servers send them).
+    Unix(i64),
+    /// Present but not a time (`"yesterday"`, `true`): fail closed.
+    Unreadable,
 }
 
 /// The validate answer, interpreted.
@@ -110,6 +76,7 @@ pub(crate) async fn post_json(
 pub(crate) struct ValidateAnswer {
     /// `Some(code)` when the answer alone decides a failure.
     pub failure: Option<OutcomeCode>,
+    /// A machine code (see `machine_code`), never the upstream's raw text.
     pub upstream_error: Option<String>,
     pub degraded: bool,
     pub challenge_id: Option<String>,
@@ -117,6 +84,7 @@ pub(crate) struct ValidateAnswer {
     pub uid: Option<String>,
     pub risk_score: Option<i64>,
     pub captcha_args: Option<CaptchaArgs>,
+    pub solved_at: SolvedAt,
 }
 
 /// Map an upstream error string; unknown strings fail closed.
@@ -141,6 +109,7 @@ fn code_for_status(status: Option<u16>) -> Option<OutcomeCode> {
         None => Some(OutcomeCode::UpstreamUnavailable),
         Some(429) => Some(OutcomeCode::RateLimited),
         Some(401 | 403) => Some(OutcomeCode::Misconfigured),
+        Some(300..=399) => Some(OutcomeCode::UpstreamUnavailable),
         Some(s) if s >= 500 => Some(OutcomeCode::UpstreamUnavailable),
         _ => None,
     }
@@ -162,24 +131,29 @@ fn integer(value: Option<&Value>) -> Option<i64> {
     }
 }
 
-/// The envelope `{"code": int, "msg": str, "data": {...}}`.
-struct Envelope {
-    code: i64,
-    msg: Option<String>,
-    data: Option<Map<String, Value>>,
-}
-
-fn envelope(body: &[u8]) -> Option<Envelope> {
-    let Value::Object(mut root) = serde_json::from_slice::<Value>(body).ok()? else {
-        return None;
-    };
-    let code = root.get("code")?.as_i64()?;
-    let msg = text(root.get("msg"));
-    let data = match root.remove("data") {
-        Some(Value::Object(data)) => Some(data),
-        _ => None,
-    };
-    Some(Envelope { code, msg, data })
+/// A number, or a string of decimal digits (some servers quote numbers).
+/// Floats are truncated; out-of-range values saturate, so `1e300` is far in
+/// the future rather than unreadable.
+fn solved_at(value: Option<&Value>) -> SolvedAt {
+    match value {
+        None | Some(Value::Null) => SolvedAt::Absent,
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(i) => SolvedAt::Unix(i),
+            None => n
+                .as_f64()
+                .map_or(SolvedAt::Unreadable, |f| SolvedAt::Unix(f as i64)),
+        },
+        Some(Value::String(s)) => {
+            let digits = s.trim();
+            match digits.parse::<i64>() {
+                Ok(i) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                    SolvedAt::Unix(i)
+                }
+                _ => SolvedAt::Unreadable,
+            }
+        }
+        Some(_) => SolvedAt::Unreadable,
+    }
 }
 
 fn failed(code: OutcomeCode, upstream_error: Option<String>) -> ValidateAnswer {
@@ -198,70 +172,123 @@ fn is_success_msg(msg: &str) -> bool {
     )
 }
 
-/// What every endpoint's answer has in common. A deciding HTTP status, a
-/// missing envelope or `code != 0` ends as `Err((code, upstream error))`;
-/// otherwise the `data` object (if any) and the error string (if any).
+/// What every endpoint's answer has in common, once opened: the `data`
+/// object (if any) and the upstream's raw error string (if any).
 struct Opened {
     data: Option<Map<String, Value>>,
-    error: Option<String>,
+    raw_error: Option<String>,
 }
 
-fn open(exchange: &Exchange) -> Result<Opened, (OutcomeCode, Option<String>)> {
+/// A failure decided before `data` is looked at: the code and the
+/// `upstream_error` machine code.
+type Refusal = (OutcomeCode, Option<String>);
+
+/// Open the envelope `{"code": int, "msg": str, "data": {...}}`. A deciding
+/// HTTP status, a transport failure, an unreadable body or `code != 0` ends
+/// here.
+fn open(exchange: &Exchange, token: Option<&str>) -> Result<Opened, Refusal> {
     let status_code = code_for_status(exchange.status);
-    let Some(Envelope { code, msg, data }) = exchange.body.as_deref().and_then(envelope) else {
-        // No envelope: a deciding status, else a broken upstream.
-        return Err((
+    let non_2xx = exchange.status.filter(|s| !(200..300).contains(s));
+    // Without a usable envelope, a non-2xx status names the failure best.
+    let unreadable = |code: &'static str| {
+        (
             status_code.unwrap_or(OutcomeCode::UpstreamUnavailable),
-            None,
-        ));
+            Some(non_2xx.map_or_else(|| code.to_string(), |s| format!("http_{s}"))),
+        )
     };
-    let error = data
+    let body = match &exchange.body {
+        Ok(body) => body,
+        Err(transport_code) => {
+            return Err((
+                status_code.unwrap_or(OutcomeCode::UpstreamUnavailable),
+                Some((*transport_code).to_string()),
+            ))
+        }
+    };
+    let mut root = match strict_json::parse(body) {
+        Ok(Value::Object(root)) => root,
+        Ok(_) => return Err(unreadable(answer::BAD_ANSWER)),
+        Err(ParseError::NotJson) => return Err(unreadable(answer::NOT_JSON)),
+        Err(ParseError::DuplicateKey) => {
+            return Err((
+                status_code.unwrap_or(OutcomeCode::UpstreamUnavailable),
+                Some(answer::DUPLICATE_KEY.into()),
+            ))
+        }
+    };
+    let Some(code) = root.get("code").and_then(Value::as_i64) else {
+        return Err(unreadable(answer::BAD_ANSWER));
+    };
+    let data = match root.remove("data") {
+        Some(Value::Object(data)) => Some(data),
+        _ => None,
+    };
+    let raw_error = data
         .as_ref()
         .and_then(|d| text(d.get("error")))
-        .or_else(|| msg.filter(|m| !is_success_msg(m)));
+        .or_else(|| text(root.get("msg")).filter(|m| !is_success_msg(m)));
+    let logged = |raw: &Option<String>| raw.as_deref().map(|e| machine_code(e, token));
     if let Some(status_code) = status_code {
+        let error = logged(&raw_error).or_else(|| non_2xx.map(|s| format!("http_{s}")));
         return Err((status_code, error));
     }
     if code != 0 {
-        let code = error
+        let outcome = raw_error
             .as_deref()
             .map_or(OutcomeCode::Rejected, code_for_upstream_error);
-        return Err((code, error));
+        return Err((outcome, logged(&raw_error)));
     }
-    Ok(Opened { data, error })
+    Ok(Opened { data, raw_error })
 }
 
-pub(crate) fn interpret_validate(exchange: &Exchange) -> ValidateAnswer {
-    let Opened { data, error } = match open(exchange) {
+/// `data.valid` (or, from older servers, `data.ok`) as a JSON boolean. A
+/// flag of another type, or the two disagreeing, is not an answer.
+fn validity(data: &Map<String, Value>) -> Result<bool, ()> {
+    let flag = |key: &str| match data.get(key) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(()),
+    };
+    match (flag("valid")?, flag("ok")?) {
+        (Some(valid), Some(ok)) if valid != ok => Err(()),
+        (Some(valid), _) | (None, Some(valid)) => Ok(valid),
+        (None, None) => Err(()),
+    }
+}
+
+pub(crate) fn interpret_validate(exchange: &Exchange, token: &str) -> ValidateAnswer {
+    let Opened { data, raw_error } = match open(exchange, Some(token)) {
         Ok(opened) => opened,
         Err((code, error)) => return failed(code, error),
     };
     let Some(data) = data else {
-        return failed(OutcomeCode::UpstreamUnavailable, None);
+        return failed(
+            OutcomeCode::UpstreamUnavailable,
+            Some(answer::BAD_ANSWER.into()),
+        );
     };
-    let valid = data
-        .get("valid")
-        .and_then(Value::as_bool)
-        .or_else(|| data.get("ok").and_then(Value::as_bool));
-    match valid {
-        None => failed(OutcomeCode::UpstreamUnavailable, error),
-        Some(false) => {
-            if data.get("degraded").and_then(Value::as_bool) == Some(true) {
-                let reason = error.or_else(|| text(data.get("reason")));
-                return ValidateAnswer {
-                    failure: Some(OutcomeCode::Degraded),
-                    degraded: true,
-                    upstream_error: reason,
-                    ..ValidateAnswer::default()
-                };
-            }
-            let code = error
-                .as_deref()
-                .map_or(OutcomeCode::Rejected, code_for_upstream_error);
-            failed(code, error)
-        }
-        Some(true) => valid_answer(&data),
+    let Ok(valid) = validity(&data) else {
+        return failed(
+            OutcomeCode::UpstreamUnavailable,
+            Some(answer::BAD_ANSWER.into()),
+        );
+    };
+    if valid {
+        return valid_answer(&data);
     }
+    if data.get("degraded") == Some(&Value::Bool(true)) {
+        let reason = raw_error.or_else(|| text(data.get("reason")));
+        return ValidateAnswer {
+            failure: Some(OutcomeCode::Degraded),
+            degraded: true,
+            upstream_error: reason.map(|r| machine_code(&r, Some(token))),
+            ..ValidateAnswer::default()
+        };
+    }
+    let code = raw_error
+        .as_deref()
+        .map_or(OutcomeCode::Rejected, code_for_upstream_error);
+    failed(code, raw_error.map(|e| machine_code(&e, Some(token))))
 }
 
 fn valid_answer(data: &Map<String, Value>) -> ValidateAnswer {
@@ -271,12 +298,16 @@ fn valid_answer(data: &Map<String, Value>) -> ValidateAnswer {
             .and_then(|args| args.get(name))
             .or_else(|| data.get(name))
     };
+    let solved_at = solved_at(field("solved_at"));
     let args = CaptchaArgs {
         platform: text(field("platform")),
         user_ip: text(field("user_ip")).or_else(|| text(data.get("client_ip"))),
         referer: text(field("referer")),
         pkg: text(field("pkg")),
-        solved_at: integer(field("solved_at")),
+        solved_at: match solved_at {
+            SolvedAt::Unix(at) => Some(at),
+            _ => None,
+        },
         risk_score: integer(field("risk_score")),
     };
     let has_args = nested.is_some() || args != CaptchaArgs::default();
@@ -289,6 +320,7 @@ fn valid_answer(data: &Map<String, Value>) -> ValidateAnswer {
         uid: text(data.get("uid")),
         risk_score: args.risk_score,
         captcha_args: has_args.then_some(args),
+        solved_at,
     }
 }
 
@@ -300,7 +332,8 @@ pub struct ServerToken {
     pub issued_at: Option<i64>,
 }
 
-/// Why issuing failed: an outcome-like code plus the upstream's own string.
+/// Why issuing failed: an outcome-like code plus the upstream's error as a
+/// machine code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssueFailure {
     pub code: OutcomeCode,
@@ -326,10 +359,22 @@ pub(crate) fn interpret_issue(exchange: &Exchange) -> Result<ServerToken, IssueF
         upstream_error,
         upstream_status: exchange.status,
     };
-    let Opened { data, error } = open(exchange).map_err(|(code, error)| fail(code, error))?;
-    let data = data.ok_or_else(|| fail(OutcomeCode::UpstreamUnavailable, None))?;
-    let server_token = text(data.get("server_token"))
-        .ok_or_else(|| fail(OutcomeCode::UpstreamUnavailable, error.clone()))?;
+    let Opened { data, raw_error } =
+        open(exchange, None).map_err(|(code, error)| fail(code, error))?;
+    let bad_answer = || {
+        fail(
+            OutcomeCode::UpstreamUnavailable,
+            Some(answer::BAD_ANSWER.into()),
+        )
+    };
+    let data = data.ok_or_else(bad_answer)?;
+    let server_token = text(data.get("server_token")).ok_or_else(|| match &raw_error {
+        Some(raw) => fail(
+            OutcomeCode::UpstreamUnavailable,
+            Some(machine_code(raw, None)),
+        ),
+        None => bad_answer(),
+    })?;
     Ok(ServerToken {
         server_token,
         expires_in: integer(data.get("expires_in")),
@@ -339,15 +384,20 @@ pub(crate) fn interpret_issue(exchange: &Exchange) -> Result<ServerToken, IssueF
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn answer(status: u16, body: &str) -> ValidateAnswer {
-        interpret_validate(&Exchange {
-            status: Some(status),
-            body: Some(body.as_bytes().to_vec()),
-            attempts: 1,
-            latency: Duration::ZERO,
-        })
+        interpret_validate(
+            &Exchange {
+                status: Some(status),
+                body: Ok(body.as_bytes().to_vec()),
+                attempts: 1,
+                latency: Duration::ZERO,
+            },
+            "pt_the_token",
+        )
     }
 
     #[test]
@@ -451,5 +501,165 @@ mod tests {
         for (error, code) in table {
             assert_eq!(code_for_upstream_error(error), code, "{error}");
         }
+    }
+    #[test]
+    fn valid_must_be_a_boolean() {
+        for body in [
+            r#"{"code":0,"data":{"valid":"false","ok":true}}"#,
+            r#"{"code":0,"data":{"valid":"true"}}"#,
+            r#"{"code":0,"data":{"valid":1}}"#,
+            r#"{"code":0,"data":{"ok":"true"}}"#,
+            r#"{"code":0,"data":{"valid":null,"ok":true}}"#,
+            r#"{"code":0,"data":{"valid":true,"ok":false}}"#,
+            r#"{"code":0,"data":{"valid":false,"ok":true}}"#,
+        ] {
+            let a = answer(200, body);
+            assert_eq!(a.failure, Some(OutcomeCode::UpstreamUnavailable), "{body}");
+            assert_eq!(a.upstream_error.as_deref(), Some("bad_answer"), "{body}");
+        }
+        assert_eq!(
+            answer(200, r#"{"code":0,"data":{"valid":true,"ok":true}}"#).failure,
+            None
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        for body in [
+            r#"{"code":0,"data":{"valid":false,"error":"invalid_token","valid":true}}"#,
+            r#"{"code":1,"code":0,"data":{"valid":true}}"#,
+            r#"{"code":0,"data":{"valid":false},"data":{"valid":true}}"#,
+        ] {
+            let a = answer(200, body);
+            assert_eq!(a.failure, Some(OutcomeCode::UpstreamUnavailable), "{body}");
+            assert_eq!(a.upstream_error.as_deref(), Some("duplicate_key"), "{body}");
+        }
+    }
+
+    #[test]
+    fn solved_at_readings() {
+        let read = |value: &str| {
+            answer(
+                200,
+                &format!(
+                    r#"{{"code":0,"data":{{"valid":true,"captcha_args":{{"solved_at":{value}}}}}}}"#
+                ),
+            )
+            .solved_at
+        };
+        assert_eq!(read("1700000000"), SolvedAt::Unix(1_700_000_000));
+        assert_eq!(read(r#""1700000000""#), SolvedAt::Unix(1_700_000_000));
+        assert_eq!(read("1700000000.7"), SolvedAt::Unix(1_700_000_000));
+        assert_eq!(read("1e300"), SolvedAt::Unix(i64::MAX));
+        assert_eq!(read("-5"), SolvedAt::Unix(-5));
+        assert_eq!(read("null"), SolvedAt::Absent);
+        for unreadable in [
+            r#""yesterday""#,
+            "true",
+            r#""""#,
+            r#""-5""#,
+            "[]",
+            "{}",
+            r#""1e3""#,
+        ] {
+            assert_eq!(read(unreadable), SolvedAt::Unreadable, "{unreadable}");
+        }
+    }
+
+    #[test]
+    fn upstream_errors_are_machine_codes_only() {
+        let token = "pt_the_token";
+        let long = "x".repeat(65);
+        let cases = [
+            ("token_expired", "token_expired"),
+            (" TOKEN_EXPIRED\n", "token_expired"),
+            ("v2.error-code_9", "v2.error-code_9"),
+            ("invalid token pt_the_token", "unrecognized"),
+            ("pt_the_token", "unrecognized"),
+            ("prefix-PT_THE_TOKEN-suffix", "unrecognized"),
+            ("line one\nline two", "unrecognized"),
+            ("caf\u{e9}", "unrecognized"),
+            (long.as_str(), "unrecognized"),
+        ];
+        for (raw, logged) in cases {
+            let body =
+                serde_json::json!({"code": 0, "data": {"valid": false, "error": raw}}).to_string();
+            let a = answer(200, &body);
+            assert_eq!(a.upstream_error.as_deref(), Some(logged), "{raw:?}");
+            assert_eq!(machine_code(raw, Some(token)), logged, "{raw:?}");
+        }
+        // The mapping still reads the raw string.
+        assert_eq!(
+            answer(
+                200,
+                r#"{"code":0,"data":{"valid":false,"error":"TOKEN_EXPIRED"}}"#
+            )
+            .failure,
+            Some(OutcomeCode::Expired)
+        );
+        // A 64 KiB error in msg, with newlines, never reaches the record.
+        let huge = format!("evil\n{}", "y".repeat(60_000));
+        let body = serde_json::json!({"code": 40000, "msg": huge, "data": null}).to_string();
+        assert_eq!(
+            answer(200, &body).upstream_error.as_deref(),
+            Some("unrecognized")
+        );
+        let degraded = r#"{"code":0,"data":{"valid":false,"degraded":true,"reason":"quota for pt_the_token"}}"#;
+        assert_eq!(
+            answer(200, degraded).upstream_error.as_deref(),
+            Some("unrecognized")
+        );
+    }
+
+    #[test]
+    fn status_and_transport_name_the_failure() {
+        let cases = [
+            (
+                502,
+                "bad gateway",
+                OutcomeCode::UpstreamUnavailable,
+                "http_502",
+            ),
+            (503, "{}", OutcomeCode::UpstreamUnavailable, "http_503"),
+            (401, "", OutcomeCode::Misconfigured, "http_401"),
+            (429, "", OutcomeCode::RateLimited, "http_429"),
+            (
+                429,
+                r#"{"code":42900,"msg":"rate_limit_exceeded","data":null}"#,
+                OutcomeCode::RateLimited,
+                "rate_limit_exceeded",
+            ),
+            (404, "<html>", OutcomeCode::UpstreamUnavailable, "http_404"),
+            (200, "<html>", OutcomeCode::UpstreamUnavailable, "not_json"),
+            (200, "[1]", OutcomeCode::UpstreamUnavailable, "bad_answer"),
+            (
+                200,
+                r#"{"code":"0"}"#,
+                OutcomeCode::UpstreamUnavailable,
+                "bad_answer",
+            ),
+            (
+                200,
+                r#"{"code":0}"#,
+                OutcomeCode::UpstreamUnavailable,
+                "bad_answer",
+            ),
+        ];
+        for (status, body, code, error) in cases {
+            let a = answer(status, body);
+            assert_eq!(a.failure, Some(code), "{status} {body}");
+            assert_eq!(a.upstream_error.as_deref(), Some(error), "{status} {body}");
+        }
+        let redirect = interpret_validate(
+            &Exchange {
+                status: Some(302),
+                body: Err("redirect_refused"),
+                attempts: 1,
+                latency: Duration::ZERO,
+            },
+            "pt_x",
+        );
+        assert_eq!(redirect.failure, Some(OutcomeCode::UpstreamUnavailable));
+        assert_eq!(redirect.upstream_error.as_deref(), Some("redirect_refused"));
     }
 }

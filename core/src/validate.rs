@@ -6,11 +6,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::json;
 
 use crate::config::Mode;
+use crate::http;
 use crate::log::LogFields;
 use crate::outcome::{Outcome, OutcomeCode};
 use crate::token::{self, InspectedToken, Inspection, TokenType};
-use crate::upstream::{self, ValidateAnswer};
-use crate::verifier::{Inner, ValidateRequest};
+use crate::upstream::{self, answer, SolvedAt, ValidateAnswer};
+use crate::verifier::{captchala_post, Inner, ValidateRequest};
 
 pub(crate) fn unix_now_ms() -> i64 {
     SystemTime::now()
@@ -33,7 +34,7 @@ struct Trace {
 }
 
 /// How old a token is now, from the upstream's `solved_at` (unix seconds;
-/// some servers send milliseconds).
+/// some servers send milliseconds). Negative when solved "in the future".
 pub fn token_age_ms(solved_at: i64) -> i64 {
     let solved_at_ms = if solved_at > 100_000_000_000 {
         solved_at
@@ -73,6 +74,7 @@ fn finish(inner: &Inner, request: &ValidateRequest, trace: Trace, code: OutcomeC
         latency_ms: trace.started.elapsed().as_secs_f64() * 1000.0,
         attempts: trace.attempts,
         replay_store: inner.store.label(),
+        replay_evictions: inner.store.evictions(),
         challenge_id: answer.challenge_id.clone(),
         risk_score: answer.risk_score,
         policy: if code.ok() { trace.policy } else { None },
@@ -106,6 +108,10 @@ pub(crate) async fn run(inner: &Inner, request: ValidateRequest) -> Outcome {
     };
     let token = match token::inspect(request.token.as_deref(), &inner.config.app_secret) {
         Inspection::Missing => return finish(inner, &request, trace, OutcomeCode::MissingToken),
+        Inspection::Oversized(token_type) => {
+            trace.token_type = Some(token_type);
+            return finish(inner, &request, trace, OutcomeCode::MalformedToken);
+        }
         Inspection::Refused(token, code) => {
             trace.token_type = Some(token.token_type);
             trace.fingerprint = Some(token.fingerprint);
@@ -131,15 +137,15 @@ async fn decide(
     }
 
     // Replay guard: claim before anything else can happen.
-    let mut claimed = false;
+    let mut claimed = None;
     if !request.keep_token {
         match inner
             .store
             .claim(&token.fingerprint, config.claim_ttl())
             .await
         {
-            Ok(true) => claimed = true,
-            Ok(false) => return OutcomeCode::Replayed,
+            Ok(Some(claim)) => claimed = Some(claim),
+            Ok(None) => return OutcomeCode::Replayed,
             Err(_) if config.policy.fail_open_on_store_error => {
                 trace.policy = Some("fail_open_on_store_error");
             }
@@ -156,9 +162,9 @@ async fn decide(
         ask_upstream(inner, request, token, trace).await
     };
 
-    if claimed && code.releases_claim() {
+    if let Some(claim) = claimed.filter(|_| code.releases_claim()) {
         // Best effort: if the store fails now, the claim expires by TTL.
-        let _ = inner.store.release(&token.fingerprint).await;
+        let _ = inner.store.release(&token.fingerprint, claim).await;
     }
     code
 }
@@ -192,23 +198,12 @@ async fn ask_upstream(
     let Ok(client) = inner.client() else {
         return OutcomeCode::UpstreamUnavailable;
     };
-    let exchange = upstream::post_json(
-        &client,
-        &url,
-        &config.app_key,
-        &config.app_secret,
-        &body,
-        config.timeout,
-    )
-    .await;
+    let exchange = http::post(&client, captchala_post(config, &url, &body), config.timeout).await;
     trace.upstream_called = true;
     trace.upstream_status = exchange.status;
     trace.upstream_latency = Some(exchange.latency);
     trace.attempts = exchange.attempts;
-    trace.answer = upstream::interpret_validate(&exchange);
-
-    let solved_at = trace.answer.captcha_args.as_ref().and_then(|a| a.solved_at);
-    trace.token_age_ms = solved_at.map(token_age_ms);
+    trace.answer = upstream::interpret_validate(&exchange, token.text);
 
     match trace.answer.failure {
         Some(OutcomeCode::Degraded) if config.policy.allow_degraded => {
@@ -218,8 +213,23 @@ async fn ask_upstream(
         Some(code) => return code,
         None => {}
     }
-    if trace.token_age_ms.is_some_and(|age| config.is_expired(age)) {
-        return OutcomeCode::Expired;
+    match trace.answer.solved_at {
+        SolvedAt::Absent => {}
+        SolvedAt::Unreadable => {
+            trace.answer.upstream_error = Some(answer::BAD_SOLVED_AT.into());
+            return OutcomeCode::Rejected;
+        }
+        SolvedAt::Unix(solved_at) => {
+            let age = token_age_ms(solved_at);
+            trace.token_age_ms = Some(age);
+            if config.is_from_the_future(age) {
+                trace.answer.upstream_error = Some(answer::CLOCK_SKEW.into());
+                return OutcomeCode::Misconfigured;
+            }
+            if config.is_expired(age) {
+                return OutcomeCode::Expired;
+            }
+        }
     }
     if let Some(expected) = non_empty(&request.action) {
         if trace.answer.action.as_deref() != Some(expected.as_str()) {

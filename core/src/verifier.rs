@@ -8,6 +8,8 @@ use serde_json::json;
 
 use crate::config::{Config, Mode, Options, StoreSpec};
 use crate::error::Error;
+use crate::forksafe::ForkSafeMutex;
+use crate::http::{self, Post};
 use crate::outcome::Outcome;
 use crate::redis_store::RedisStore;
 use crate::replay::{BrokenStore, MemoryStore, NoStore, ReplayStore};
@@ -128,12 +130,10 @@ impl Verifier {
     /// whose objects live for one request (PHP-FPM): the replay store then
     /// lasts as long as the worker process instead of one request.
     pub fn shared(config: Config) -> Verifier {
-        static SHARED: std::sync::Mutex<Option<std::collections::HashMap<String, Verifier>>> =
-            std::sync::Mutex::new(None);
+        static SHARED: ForkSafeMutex<Option<std::collections::HashMap<String, Verifier>>> =
+            ForkSafeMutex::new(None);
         let key = config.identity();
-        let mut guard = SHARED
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = SHARED.lock();
         guard
             .get_or_insert_with(Default::default)
             .entry(key)
@@ -211,14 +211,23 @@ async fn issue(inner: &Inner, request: IssueRequest) -> Result<ServerToken, Erro
     }
     let url = format!("{}/v1/server/challenge/issue", config.api_base);
     let client = inner.client()?;
-    let exchange = upstream::post_json(
-        &client,
-        &url,
-        &config.app_key,
-        &config.app_secret,
-        &body,
-        config.timeout,
-    )
-    .await;
+    let exchange = http::post(&client, captchala_post(config, &url, &body), config.timeout).await;
     Ok(upstream::interpret_issue(&exchange)?)
+}
+
+/// A CaptchaLa call: JSON, with the app key and secret as headers.
+pub(crate) fn captchala_post<'a>(
+    config: &'a Config,
+    url: &'a str,
+    body: &serde_json::Value,
+) -> Post<'a> {
+    Post {
+        url,
+        headers: vec![
+            ("X-App-Key", config.app_key.as_str()),
+            ("X-App-Secret", config.app_secret.as_str()),
+        ],
+        content_type: "application/json",
+        payload: body.to_string(),
+    }
 }

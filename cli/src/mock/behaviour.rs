@@ -33,6 +33,10 @@ pub struct Behaviour {
     pub no_data: bool,
     /// Apply this script to the first N calls only, then answer by default.
     pub times: Option<u64>,
+    /// With a 3xx `http_status`: the `Location` header. The body is then a
+    /// valid answer (unless `body` says otherwise), which a client that
+    /// follows no redirect must still refuse.
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -79,7 +83,7 @@ fn flag(map: &Map<String, Value>, key: &str) -> Result<bool, String> {
     }
 }
 
-const KNOWN_KEYS: [&str; 19] = [
+const KNOWN_KEYS: [&str; 20] = [
     "delay_ms",
     "http_status",
     "error",
@@ -99,6 +103,7 @@ const KNOWN_KEYS: [&str; 19] = [
     "flat",
     "no_data",
     "times",
+    "location",
 ];
 
 impl Behaviour {
@@ -151,6 +156,7 @@ impl Behaviour {
             flat: flag(map, "flat")?,
             no_data: flag(map, "no_data")?,
             times: uint(map, "times")?,
+            location: string(map, "location")?,
         })
     }
 }
@@ -158,6 +164,8 @@ impl Behaviour {
 /// What to put on the wire for one answer.
 pub enum Reply {
     Json(u16, Value),
+    /// A 3xx with a `Location` header and a JSON body.
+    Redirect(u16, String, Value),
     Raw(u16, Vec<u8>),
     Fault(Fault),
 }
@@ -165,6 +173,10 @@ pub enum Reply {
 fn status_text(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
@@ -193,6 +205,13 @@ pub fn scripted_failure(script: &Behaviour) -> Option<Reply> {
         return Some(Reply::Fault(fault));
     }
     let status = script.http_status.unwrap_or(200);
+    if let (Some(location), 300..=399) = (&script.location, status) {
+        let body = match &script.body {
+            Some(body) => serde_json::from_str(body).unwrap_or(Value::String(body.clone())),
+            None => json!({ "code": 0, "msg": "ok", "data": { "valid": true } }),
+        };
+        return Some(Reply::Redirect(status, location.clone(), body));
+    }
     if let Some(body) = &script.body {
         return Some(Reply::Raw(status, body.clone().into_bytes()));
     }

@@ -111,6 +111,22 @@ pub async fn write_response<S: AsyncWrite + Unpin>(
     stream.flush().await
 }
 
+/// A redirect whose body looks like an answer.
+pub async fn write_redirect<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    status: u16,
+    location: &str,
+    body: &[u8],
+) -> std::io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 {status} Redirect\r\nLocation: {location}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len(),
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    stream.flush().await
+}
+
 /// Promise a body, send a tenth of it, and stop: the caller then drops the
 /// connection with SO_LINGER 0 so the peer sees a reset.
 pub async fn write_truncated<S: AsyncWrite + Unpin>(stream: &mut S) -> std::io::Result<()> {

@@ -344,6 +344,9 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(
                 )
                 .await
             }
+            Reply::Redirect(status, location, body) => {
+                http::write_redirect(stream, status, &location, body.to_string().as_bytes()).await
+            }
             Reply::Raw(status, body) => {
                 http::write_response(
                     stream,
