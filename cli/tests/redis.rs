@@ -10,7 +10,7 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use passgate_cli::mock::ThrowawayCerts;
-use passgate_core::{Options, OutcomeCode, ValidateRequest, Verifier};
+use passgate_core::{Options, OutcomeCode, RedisStore, ReplayStore, ValidateRequest, Verifier};
 
 struct RedisServer {
     port: u16,
@@ -293,8 +293,8 @@ fn key_prefix_and_ttl() {
         .trim()
         .parse()
         .expect("a number");
-    // max_token_age (300 s) + clock_skew (30 s).
-    assert!((320_000..=330_000).contains(&ttl_ms), "{ttl_ms}");
+    // max_token_age (300 s) + clock_skew (30 s) + timeout_ms (2 s).
+    assert!((322_000..=332_000).contains(&ttl_ms), "{ttl_ms}");
 }
 
 #[test]
@@ -383,4 +383,44 @@ fn transient_upstream_failure_releases_the_redis_claim() {
     assert_eq!(validate(), OutcomeCode::Passed);
     assert_eq!(validate(), OutcomeCode::Replayed);
     assert_eq!(mock.stats().validate_calls, 2);
+}
+
+#[test]
+fn a_late_release_never_frees_another_requests_claim() {
+    let redis = RedisServer::start(free_port(), None);
+    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let store = RedisStore::new(&url, "late:", Duration::from_millis(1000), None).expect("store");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let ttl = Duration::from_secs(60);
+    let fingerprint = "00000000000000ff";
+    let a = runtime
+        .block_on(store.claim(fingerprint, ttl))
+        .expect("store answers")
+        .expect("A claims first");
+    // A's claim lapses while its upstream call is slow (its TTL ends: here
+    // the key goes at once), and B claims the same token.
+    let deleted = Command::new("redis-cli")
+        .args(["-p", &redis.port.to_string(), "DEL", &format!("late:{fingerprint}")])
+        .output()
+        .expect("redis-cli");
+    assert_eq!(String::from_utf8_lossy(&deleted.stdout).trim(), "1");
+    let b = runtime
+        .block_on(store.claim(fingerprint, ttl))
+        .expect("store answers")
+        .expect("B claims after A's claim lapsed");
+    // A's call fails transiently and A releases: only its own claim may go.
+    runtime
+        .block_on(store.release(fingerprint, a))
+        .expect("release");
+    let third = runtime
+        .block_on(store.claim(fingerprint, ttl))
+        .expect("store answers");
+    assert_eq!(third, None, "A's late release freed B's claim");
+    runtime
+        .block_on(store.release(fingerprint, b))
+        .expect("release");
+    assert!(runtime
+        .block_on(store.claim(fingerprint, ttl))
+        .expect("store answers")
+        .is_some());
 }
