@@ -15,7 +15,7 @@ PHP_RUN := php -d extension=$(CURDIR)/$(PHP_SO)
 RUBY_GEM_HOME := target/ruby-gems
 RUBY_EXT := ruby/ext/passgate
 
-.PHONY: demo demo-rust demo-python demo-node demo-ruby demo-php test test-rust test-python test-node test-ruby test-php test-cross lint bench build python node ruby ruby-vendor php cli clean
+.PHONY: demo demo-rust demo-python demo-node demo-ruby demo-php test test-rust test-python test-node test-ruby test-php test-cross lint bench fuzz build python node ruby ruby-vendor php cli clean
 
 ## Walk through the main failure modes against a local emulator: in Rust
 ## first (needs only cargo), then through the Python, Node, Ruby and PHP bindings.
@@ -116,6 +116,15 @@ lint: ruby-vendor
 ## client-per-call baseline, medians and ratios from the same run.
 bench:
 	$(CARGO) bench -p passgate-cli --bench passgate
+
+## Fuzz the parsers of untrusted input (nightly toolchain, cargo-fuzz):
+## each target for FUZZ_RUNS executions; corpus and crashes stay in fuzz/.
+FUZZ_RUNS ?= 10000000
+FUZZ_TARGETS := validate_answer issue_answer token_inspect
+fuzz:
+	cd fuzz && for target in $(FUZZ_TARGETS); do \
+		$(CARGO) +nightly fuzz run $$target -- -runs=$(FUZZ_RUNS) -max_len=4096 -print_final_stats=1 || exit 1; \
+	done
 
 build:
 	$(CARGO) build --workspace

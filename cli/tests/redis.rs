@@ -400,7 +400,12 @@ fn a_late_release_never_frees_another_requests_claim() {
     // A's claim lapses while its upstream call is slow (its TTL ends: here
     // the key goes at once), and B claims the same token.
     let deleted = Command::new("redis-cli")
-        .args(["-p", &redis.port.to_string(), "DEL", &format!("late:{fingerprint}")])
+        .args([
+            "-p",
+            &redis.port.to_string(),
+            "DEL",
+            &format!("late:{fingerprint}"),
+        ])
         .output()
         .expect("redis-cli");
     assert_eq!(String::from_utf8_lossy(&deleted.stdout).trim(), "1");

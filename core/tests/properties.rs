@@ -21,11 +21,17 @@ fn any_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         ".{0,12}".prop_map(Value::String),
         prop_oneof![
-            Just("valid"), Just("ok"), Just("true"), Just("false"), Just("token_expired"),
-            Just("yesterday"), Just("1700000000"),
+            Just("valid"),
+            Just("ok"),
+            Just("true"),
+            Just("false"),
+            Just("token_expired"),
+            Just("yesterday"),
+            Just("1700000000"),
         ]
         .prop_map(|s| Value::String(s.to_string())),
     ];
@@ -41,9 +47,21 @@ fn any_json() -> impl Strategy<Value = Value> {
 /// Keys the parser looks at, and some it does not.
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
-        Just("code"), Just("msg"), Just("data"), Just("valid"), Just("ok"), Just("error"),
-        Just("degraded"), Just("reason"), Just("captcha_args"), Just("solved_at"),
-        Just("action"), Just("uid"), Just("risk_score"), Just("server_token"), Just("other"),
+        Just("code"),
+        Just("msg"),
+        Just("data"),
+        Just("valid"),
+        Just("ok"),
+        Just("error"),
+        Just("degraded"),
+        Just("reason"),
+        Just("captcha_args"),
+        Just("solved_at"),
+        Just("action"),
+        Just("uid"),
+        Just("risk_score"),
+        Just("server_token"),
+        Just("other"),
     ]
     .prop_map(str::to_string)
 }
