@@ -63,12 +63,13 @@ class Verifier
     /**
      * Validate a pass token. Never throws for a bad token or a failing upstream.
      *
-     * @param string|null $token
+     * @param mixed $token  the token string; anything else (null, an array from
+     *   `captchala_token[]=...`, an int, an object) is no token: `missing_token`
      * @param array{client_ip?: string, action?: string, uid?: string, keep_token?: bool} $opts
-     * @throws \TypeError when $token is not a string or null
+     * @throws \TypeError when an option in $opts has the wrong type
      * @throws InternalException on a bug inside passgate
      */
-    public function validate($token, ?array $opts = null): Outcome {}
+    public function validate(mixed $token, ?array $opts = null): Outcome {}
 
     /**
      * @param array{binding_ip?: string, ttl?: int, max_uses?: int, bind_uid?: string} $opts

@@ -14,9 +14,10 @@ let emulator;
 before(async () => { emulator = await startEmulator(); });
 after(async () => { await emulator.stop(); });
 
-async function withApp(verifierOptions, run) {
+// extended: true is the qs parser, which turns `name[]=` and `name[key]=` into arrays and objects.
+async function withApp(verifierOptions, run, { extended = false } = {}) {
   const app = express();
-  app.use(express.urlencoded({ extended: false }));
+  app.use(express.urlencoded({ extended }));
   app.use(express.json());
   const verifier = new Verifier(verifierOptions);
   const ran = { count: 0 };
@@ -89,6 +90,30 @@ test('each failure class answers httpStatus with {error, message}; the route nev
     assert.equal(ran.count, 0);
   });
 });
+
+// Token fields that are not a string, as raw bodies a client can send. The token inside would pass if it were read.
+const NOT_A_STRING = [
+  ['application/x-www-form-urlencoded', 'captchala_token[]=pt_express_shape'],
+  ['application/x-www-form-urlencoded', 'captchala_token[x]=pt_express_shape'],
+  ['application/json', '{"captchala_token": ["pt_express_shape"]}'],
+  ['application/json', '{"captchala_token": {"a": 1}}'],
+];
+
+for (const extended of [false, true]) {
+  test(`a token that is not a string is missing_token (400), urlencoded extended: ${extended}`, async () => {
+    await emulator.script('pt_express_shape', { action: 'login' });
+    const callsBefore = (await emulator.stats()).validate_calls;
+    await withApp(emulator.options(), async (base, ran) => {
+      for (const [type, body] of NOT_A_STRING) {
+        const response = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': type }, body });
+        assert.equal(response.status, 400, body);
+        assert.equal((await response.json()).error, 'missing_token', body);
+      }
+      assert.equal(ran.count, 0);
+    }, { extended });
+    assert.equal((await emulator.stats()).validate_calls, callsBefore);
+  });
+}
 
 test('upstream down: 503 and the route handler never ran', async () => {
   await withApp(emulator.options({ apiBase: 'http://127.0.0.1:1', timeoutMs: 500 }), async (base, ran) => {

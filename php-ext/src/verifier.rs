@@ -35,19 +35,34 @@ fn option_value(name: &str, value: &Zval) -> PhpResult<OptionValue> {
     }
 }
 
+/// A PHP string as Rust text (the core refuses what is not printable ASCII);
+/// None for any other type.
+fn text(value: &Zval) -> Option<String> {
+    value
+        .zend_str()
+        .map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned())
+}
+
 /// A string or null; anything else is a TypeError.
 fn string_arg(what: &str, value: Option<&Zval>) -> PhpResult<Option<String>> {
     match value {
         None => Ok(None),
         Some(v) if v.is_null() => Ok(None),
-        Some(v) if v.is_string() => Ok(v
-            .zend_str()
-            .map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned())),
-        Some(v) => Err(type_error(format!(
-            "passgate: {what} must be a string or null, {} given",
-            php_type(v)
-        ))),
+        Some(v) => text(v).map(Some).ok_or_else(|| {
+            type_error(format!(
+                "passgate: {what} must be a string or null, {} given",
+                php_type(v)
+            ))
+        }),
     }
+}
+
+/// The token is request input, not a programmer's argument: PHP's form
+/// parser makes `captchala_token[]=...` an array and a JSON body can hold
+/// anything, so `validate($_POST['captchala_token'] ?? null)` must not throw.
+/// Whatever is not a string is no token; the core answers `missing_token`.
+fn token_arg(value: &Zval) -> Option<String> {
+    text(value)
 }
 
 /// The PHP name of a value's type, for error messages.
@@ -134,11 +149,11 @@ impl Verifier {
     }
 
     /// Validate a token; `$opts` takes client_ip, action, uid, keep_token.
-    /// Never throws for a bad token or a failing upstream.
+    /// Never throws for a bad token (of any type) or a failing upstream.
     pub fn validate(&self, token: &Zval, opts: Option<&ZendHashTable>) -> PhpResult<Outcome> {
         let get = |key: &str| opts.and_then(|o| o.get(key));
         let request = ValidateRequest {
-            token: string_arg("token", Some(token))?,
+            token: token_arg(token),
             client_ip: string_arg("client_ip", get("client_ip"))?,
             action: string_arg("action", get("action"))?,
             uid: string_arg("uid", get("uid"))?,

@@ -119,19 +119,30 @@ final class ApiTest extends TestCase
     public function testBadInput(): void
     {
         $v = $this->verifier();
-        foreach ([42, 4.2, ['pt_x'], new stdClass(), true] as $bad) {
-            try {
-                $v->validate($bad);
-                $this->fail('no TypeError for ' . gettype($bad));
-            } catch (TypeError $e) {
-                $this->assertStringContainsString('token must be a string or null', $e->getMessage());
-            }
-        }
         $before = self::$emulator->stats()['validate_calls'];
         $cases = [[null, 'missing_token'], ['', 'missing_token'], [str_repeat('x', 1 << 20), 'malformed_token'],
             ["pt_nul\0byte", 'malformed_token'], ["pt_\xff\xfe", 'malformed_token']];
         foreach ($cases as [$token, $code]) {
             $this->assertSame($code, $v->validate($token)->code);
+        }
+        $this->assertSame($before, self::$emulator->stats()['validate_calls']);
+        try {
+            $v->validate('pt_x', ['client_ip' => ['203.0.113.9']]);
+            $this->fail('no TypeError for an array client_ip');
+        } catch (TypeError $e) {
+            $this->assertStringContainsString('client_ip must be a string or null, array given', $e->getMessage());
+        }
+    }
+
+    public function testATokenThatIsNotAStringIsNoToken(): void
+    {
+        self::$emulator->script('pt_php_shape', ['action' => 'login']); // it would pass if it were read
+        $v = $this->verifier();
+        $before = self::$emulator->stats()['validate_calls'];
+        foreach ([['pt_php_shape'], ['x' => 'pt_php_shape'], [], 42, 4.2, true, false, new stdClass(),
+                  new class { public function __toString(): string { return 'pt_php_shape'; } }] as $bad) {
+            $o = $v->validate($bad, ['action' => 'login']);
+            $this->assertSame(['missing_token', 400, false], [$o->code, $o->httpStatus, $o->logFields['token_present']], get_debug_type($bad));
         }
         $this->assertSame($before, self::$emulator->stats()['validate_calls']);
     }

@@ -89,6 +89,28 @@ final class LaravelMiddlewareTest extends TestCase
         }
     }
 
+    public function testTokenThatIsNotAStringIsMissingToken(): void
+    {
+        self::$emulator->script('pt_laravel_shape', ['action' => 'login']);
+        $calls = self::$emulator->stats()['validate_calls'];
+        $server = ['REMOTE_ADDR' => '198.51.100.4', 'HTTP_ACCEPT' => 'application/json'];
+        $requests = [];
+        // Form bodies through PHP's own form parser, as $_POST gets them.
+        foreach (['captchala_token[]=pt_laravel_shape', 'captchala_token[x]=pt_laravel_shape'] as $body) {
+            parse_str($body, $form);
+            $requests[$body] = Illuminate\Http\Request::create('/login', 'POST', $form, [], [], $server);
+        }
+        foreach (['{"captchala_token": ["pt_laravel_shape"]}', '{"captchala_token": {"a": 1}}'] as $body) {
+            $requests[$body] = Illuminate\Http\Request::create('/login', 'POST', [], [], [], $server + ['CONTENT_TYPE' => 'application/json'], $body);
+        }
+        foreach ($requests as $body => $request) {
+            [$response, , $ran] = $this->throughMiddleware($request, 'login');
+            $answer = json_decode($response->getContent(), true);
+            $this->assertSame([400, 'missing_token', false], [$response->getStatusCode(), $answer['error'] ?? null, $ran], $body);
+        }
+        $this->assertSame($calls, self::$emulator->stats()['validate_calls']);
+    }
+
     public function testHtmlFormFailureRedirectsBackWithInputAndTheErrorOnTheTokenField(): void
     {
         self::$emulator->script('pt_laravel_html_pay', ['action' => 'pay']);

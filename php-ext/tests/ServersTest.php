@@ -48,14 +48,31 @@ final class ServersTest extends TestCase
     }
 
     /**
-     * One FastCGI request with cgi-fcgi; returns [status, decoded JSON body].
+     * Token fields that are not a string, as raw request bodies a client can
+     * send: [content type, body]. `name[]=` and `name[key]=` make PHP's form
+     * parser give an array. The token inside would pass if it were read.
+     */
+    private const NOT_A_STRING = [
+        ['application/x-www-form-urlencoded', 'captchala_token[]=pt_shape_ok'],
+        ['application/x-www-form-urlencoded', 'captchala_token[x]=pt_shape_ok'],
+        ['application/json', '{"captchala_token": ["pt_shape_ok"]}'],
+        ['application/json', '{"captchala_token": {"a": 1}}'],
+    ];
+
+    /**
+     * One FastCGI form post with cgi-fcgi; returns [status, decoded JSON body].
      * $params are extra FastCGI params, as a web server's `fastcgi_param` sets them.
      */
     private static function fastcgi(int $port, string $query, array $form, array $params = []): array
     {
-        $body = http_build_query($form);
+        return self::fastcgiBody($port, $query, 'application/x-www-form-urlencoded', http_build_query($form), $params);
+    }
+
+    /** One FastCGI POST of a raw body. */
+    private static function fastcgiBody(int $port, string $query, string $type, string $body, array $params = []): array
+    {
         $env = $params + ['SCRIPT_FILENAME' => __DIR__ . '/fpm/index.php', 'REQUEST_METHOD' => 'POST', 'QUERY_STRING' => $query,
-            'CONTENT_TYPE' => 'application/x-www-form-urlencoded', 'CONTENT_LENGTH' => (string) strlen($body),
+            'CONTENT_TYPE' => $type, 'CONTENT_LENGTH' => (string) strlen($body),
             'REMOTE_ADDR' => '198.51.100.4', 'SERVER_PROTOCOL' => 'HTTP/1.1', 'PATH' => getenv('PATH')];
         $process = proc_open(['cgi-fcgi', '-bind', '-connect', "127.0.0.1:$port"], [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
         fwrite($pipes[0], $body);
@@ -66,10 +83,11 @@ final class ServersTest extends TestCase
         proc_close($process);
         [$head, $content] = explode("\r\n\r\n", $output, 2) + [1 => ''];
         $status = preg_match('/^Status: (\d+)/mi', $head, $m) ? (int) $m[1] : 200;
-        return [$status, json_decode($content, true)];
+        return [$status, self::decode($content)];
     }
 
-    public function testPhpFpmTwoWorkers(): void
+    /** PHP-FPM with two workers serving tests/fpm/index.php; returns [process, port]. */
+    private static function startFpm(): array
     {
         $dir = sys_get_temp_dir() . '/passgate-fpm-' . getmypid();
         @mkdir($dir);
@@ -80,6 +98,56 @@ final class ServersTest extends TestCase
         ]));
         $fpm = proc_open(['php-fpm8.2', '-n', '-R', '-F', '-y', "$dir/fpm.conf", '-d', 'extension=' . self::$extension],
             [0 => ['pipe', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', "$dir/stderr.log", 'w']], $pipes, null, self::env());
+        return [$fpm, $port];
+    }
+
+    /** The built-in web server serving tests/fpm/index.php; returns [process, port]. */
+    private static function startBuiltInServer(): array
+    {
+        $port = self::freePort();
+        $server = proc_open([PHP_BINARY, '-n', '-d', 'extension=' . self::$extension, '-S', "127.0.0.1:$port", __DIR__ . '/fpm/index.php'],
+            [0 => ['pipe', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes, null, self::env());
+        return [$server, $port];
+    }
+
+    /** One HTTP POST of a raw body to the built-in server; returns [status, decoded JSON body]. */
+    private static function httpPost(int $port, string $query, string $type, string $body): array
+    {
+        $context = stream_context_create(['http' => ['method' => 'POST', 'ignore_errors' => true,
+            'header' => "Content-Type: $type\r\n", 'content' => $body]]);
+        $answer = file_get_contents("http://127.0.0.1:$port/?$query", false, $context);
+        preg_match('/ (\d{3}) /', $http_response_header[0], $m);
+        return [(int) $m[1], self::decode($answer)];
+    }
+
+    /** The JSON answer; or, for a failure message, the start of what came instead (a PHP error page). */
+    private static function decode(string $content): array
+    {
+        return json_decode($content, true) ?? ['raw' => substr(trim(strip_tags($content)), 0, 160)];
+    }
+
+    /**
+     * Each NOT_A_STRING body through $post: missing_token (400), the route
+     * never runs and the provider is not called.
+     */
+    private function assertNotAStringIsMissingToken(callable $post): void
+    {
+        self::$emulator->script('pt_shape_ok', ['action' => 'login']);
+        $calls = self::$emulator->stats()['validate_calls'];
+        $expected = $answers = $errors = [];
+        foreach (self::NOT_A_STRING as [$type, $body]) {
+            [$status, $answer] = $post($type, $body);
+            $expected[$body] = [400, 'missing_token', false];
+            $answers[$body] = [$status, $answer['code'] ?? null, $answer['ran'] ?? null];
+            $errors[$body] = $answer['raw'] ?? null;
+        }
+        $this->assertSame($expected, $answers, json_encode(array_filter($errors)));
+        $this->assertSame($calls, self::$emulator->stats()['validate_calls']);
+    }
+
+    public function testPhpFpmTwoWorkers(): void
+    {
+        [$fpm, $port] = self::startFpm();
         try {
             self::waitFor($port);
             self::$emulator->script('pt_fpm_ok', ['action' => 'login']);
@@ -131,24 +199,43 @@ final class ServersTest extends TestCase
 
     public function testBuiltInServer(): void
     {
-        $port = self::freePort();
-        $server = proc_open([PHP_BINARY, '-n', '-d', 'extension=' . self::$extension, '-S', "127.0.0.1:$port", __DIR__ . '/fpm/index.php'],
-            [0 => ['pipe', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes, null, self::env());
+        [$server, $port] = self::startBuiltInServer();
         try {
             self::waitFor($port);
-            $post = function (string $query, array $form) use ($port): array {
-                $context = stream_context_create(['http' => ['method' => 'POST', 'ignore_errors' => true,
-                    'header' => "Content-Type: application/x-www-form-urlencoded\r\n", 'content' => http_build_query($form)]]);
-                $body = file_get_contents("http://127.0.0.1:$port/?$query", false, $context);
-                preg_match('/ (\d{3}) /', $http_response_header[0], $m);
-                return [(int) $m[1], json_decode($body, true)];
-            };
+            $post = fn (string $query, array $form): array
+                => self::httpPost($port, $query, 'application/x-www-form-urlencoded', http_build_query($form));
             self::$emulator->script('pt_builtin_ok', ['action' => 'login']);
             $this->assertSame([200, 'passed'], array_map(fn ($x) => is_array($x) ? $x['code'] : $x, $post('action=login', ['captchala_token' => 'pt_builtin_ok'])));
             [$status, $body] = $post('action=login', ['captchala_token' => 'sct_builtin']);
             $this->assertSame([400, 'malformed_token'], [$status, $body['code']]);
             [$status, $body] = $post('down=1', ['captchala_token' => 'pt_builtin_down']);
             $this->assertSame([503, 'upstream_unavailable'], [$status, $body['code']]);
+        } finally {
+            proc_terminate($server);
+            proc_close($server);
+        }
+    }
+
+    public function testPhpFpmTokenThatIsNotAStringIsMissingToken(): void
+    {
+        [$fpm, $port] = self::startFpm();
+        try {
+            self::waitFor($port);
+            $this->assertNotAStringIsMissingToken(fn (string $type, string $body): array
+                => self::fastcgiBody($port, 'action=login', $type, $body));
+        } finally {
+            proc_terminate($fpm);
+            proc_close($fpm);
+        }
+    }
+
+    public function testBuiltInServerTokenThatIsNotAStringIsMissingToken(): void
+    {
+        [$server, $port] = self::startBuiltInServer();
+        try {
+            self::waitFor($port);
+            $this->assertNotAStringIsMissingToken(fn (string $type, string $body): array
+                => self::httpPost($port, 'action=login', $type, $body));
         } finally {
             proc_terminate($server);
             proc_close($server);

@@ -14,7 +14,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def token_from(form: Mapping[str, Any], json_body: Any, field: str) -> Optional[str]:
-    """The token from the form field, else from a JSON body's same key."""
+    """The token from the form field, else from a JSON body's same key.
+    Anything that is not a str (a JSON list or object) is no token, so the
+    answer is ``missing_token``: ``Verifier.validate`` itself takes only a
+    str or None and raises ``TypeError`` for the rest."""
     value = form.get(field)
     if value is None and isinstance(json_body, dict):
         value = json_body.get(field)

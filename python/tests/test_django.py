@@ -101,6 +101,38 @@ def test_decorator_failure_classes(client: Client, fresh_emulator: Emulator, scr
     assert views.ACTIONS_RUN["count"] == (1 if code == "passed" else 0)
 
 
+# Token fields that are not a string, as raw bodies a client can send:
+# (content type, body). The token inside would pass if it were read.
+NOT_A_STRING = [
+    ("application/x-www-form-urlencoded", "captchala_token[]=pt_dj_shape"),
+    ("application/x-www-form-urlencoded", "captchala_token[x]=pt_dj_shape"),
+    ("application/json", '{"captchala_token": ["pt_dj_shape"]}'),
+    ("application/json", '{"captchala_token": {"a": 1}}'),
+]
+
+
+@pytest.mark.parametrize(("content_type", "body"), NOT_A_STRING)
+def test_decorator_token_that_is_not_a_string_is_missing_token(
+    client: Client, fresh_emulator: Emulator, content_type: str, body: str
+) -> None:
+    fresh_emulator.script("pt_dj_shape", action="login")
+    for path in ("/login/", "/api/login/"):
+        response = client.post(path, body, content_type=content_type, HTTP_ACCEPT="application/json")
+        assert (response.status_code, response.json()["error"]) == (400, "missing_token"), path
+    assert views.ACTIONS_RUN["count"] == 0
+    assert fresh_emulator.stats()["validate_calls"] == 0
+
+
+@pytest.mark.parametrize("body", [body for content_type, body in NOT_A_STRING if "form" in content_type])
+def test_form_field_token_that_is_not_a_string_is_missing_token(client: Client, fresh_emulator: Emulator, body: str) -> None:
+    fresh_emulator.script("pt_dj_shape", action="signup")
+    response = client.post("/signup/", "email=ann%40example.com&nickname=ann&" + body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert response.context["form"].errors.as_data()["captchala_token"][0].code == "missing_token"
+    assert views.ACTIONS_RUN["count"] == 0
+    assert fresh_emulator.stats()["validate_calls"] == 0
+
+
 def test_decorator_store_unavailable_is_503_without_upstream_call(client: Client, fresh_emulator: Emulator) -> None:
     response = client.post("/login-dead-store/", {"captchala_token": "pt_dj_no_store"}, HTTP_ACCEPT="application/json")
     assert response.status_code == 503

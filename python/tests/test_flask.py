@@ -11,7 +11,7 @@ import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, Set
+from typing import Any, Dict, Set, Union
 
 import pytest
 from flask import Flask
@@ -25,7 +25,7 @@ def app(fresh_emulator: Emulator) -> Flask:
     return create_app(fresh_emulator.options())
 
 
-def post(app: Flask, path: str, data: Dict[str, Any], **kwargs: Any) -> Any:
+def post(app: Flask, path: str, data: Union[Dict[str, Any], str], **kwargs: Any) -> Any:
     return app.test_client().post(path, data=data, environ_base={"REMOTE_ADDR": "198.51.100.4"}, **kwargs)
 
 
@@ -73,6 +73,23 @@ def test_each_failure_class_answers_json_and_skips_the_view(
     body = response.get_json()
     assert body["error"] == code and body["message"]
     assert app.config["ACTIONS_RUN"] == 0
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded", "captchala_token[]=pt_flask_shape"),
+        ("application/x-www-form-urlencoded", "captchala_token[x]=pt_flask_shape"),
+        ("application/json", '{"captchala_token": ["pt_flask_shape"]}'),
+        ("application/json", '{"captchala_token": {"a": 1}}'),
+    ],
+)
+def test_token_that_is_not_a_string_is_missing_token(app: Flask, fresh_emulator: Emulator, content_type: str, body: str) -> None:
+    fresh_emulator.script("pt_flask_shape", action="login")  # it would pass if it were read
+    response = post(app, "/login", body, content_type=content_type, headers={"Accept": "application/json"})
+    assert (response.status_code, response.get_json()["error"]) == (400, "missing_token")
+    assert app.config["ACTIONS_RUN"] == 0
+    assert fresh_emulator.stats()["validate_calls"] == 0
 
 
 def test_store_unavailable_is_503_without_upstream_call(fresh_emulator: Emulator) -> None:

@@ -12,7 +12,12 @@ foreach (['replay_store' => 'PASSGATE_REPLAY_STORE', 'store_timeout_ms' => 'PASS
     }
 }
 $verifier = new Passgate\Verifier($options);
-$outcome = $verifier->validate($_POST['captchala_token'] ?? null, [
+// The token field of a form post or of a JSON body, whatever its shape
+// (`captchala_token[]=...` makes it an array): validate() takes any value.
+$token = str_contains($_SERVER['CONTENT_TYPE'] ?? '', 'json')
+    ? (json_decode((string) file_get_contents('php://input'), true)['captchala_token'] ?? null)
+    : ($_POST['captchala_token'] ?? null);
+$outcome = $verifier->validate($token, [
     'client_ip' => $_SERVER['REMOTE_ADDR'] ?? null,
     'action' => $_GET['action'] ?? null,
 ]);
