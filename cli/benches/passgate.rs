@@ -52,6 +52,34 @@ fn local_checks() -> f64 {
     median(samples)
 }
 
+/// µs to refuse a 10 MB token (length checked first), and µs to
+/// fingerprint it (what refusing cost when the HMAC came first).
+fn oversized_token() -> (f64, f64) {
+    let huge = format!("pt_{}", "a".repeat(10 * 1024 * 1024));
+    let time = |work: &dyn Fn()| {
+        median(
+            (0..ROUNDS)
+                .map(|_| {
+                    let started = Instant::now();
+                    for _ in 0..20 {
+                        work();
+                    }
+                    started.elapsed().as_secs_f64() * 1e6 / 20.0
+                })
+                .collect(),
+        )
+    };
+    let refuse = time(&|| {
+        let verdict = passgate_core::fuzzing::inspect_token(Some(&huge), DEFAULT_APP_SECRET);
+        assert_eq!(verdict.0, Some(OutcomeCode::MalformedToken));
+        std::hint::black_box(verdict);
+    });
+    let hash = time(&|| {
+        std::hint::black_box(fingerprint(DEFAULT_APP_SECRET, std::hint::black_box(&huge)));
+    });
+    (refuse, hash)
+}
+
 fn passgate_rate(verifier: &Verifier, prefix: &str, calls: usize) -> f64 {
     // Warm the pool, then measure.
     let _ = verifier.validate_blocking(ValidateRequest::new(Some(&format!("pt_{prefix}_warm"))));
@@ -223,6 +251,7 @@ fn main() {
         "passgate bench: median of {ROUNDS} rounds, {calls} sequential validations per round\n"
     );
     let local_ns = local_checks();
+    let (oversized_us, hashed_us) = oversized_token();
 
     let mut rows = Vec::new();
     for tls in [false, true] {
@@ -275,6 +304,10 @@ fn main() {
     println!("| measurement                              | passgate | baseline | ratio |");
     println!("|------------------------------------------|---------:|---------:|------:|");
     println!("| local checks, ns/op (fp + claim + expiry) | {local_ns:>8.0} |        - |     - |");
+    println!(
+        "| 10 MB token refused, µs (vs. hashing it)  | {oversized_us:>8.1} | {hashed_us:>8.0} | {:>4.0}x |",
+        hashed_us / oversized_us.max(0.001)
+    );
     for (label, ours, theirs, _) in &rows {
         println!(
             "| sequential validations/s over {label:<4}       | {ours:>8.0} | {theirs:>8.0} | {:>4.1}x |",
