@@ -7,7 +7,7 @@ use passgate_core::{Config, ConfigError, IssueRequest, OptionValue, Options, Val
 
 use crate::nogvl::without_gvl;
 use crate::outcome::Outcome;
-use crate::{internal_error, to_ruby_error};
+use crate::to_ruby_error;
 
 #[magnus::wrap(class = "Passgate::NativeVerifier", free_immediately)]
 pub struct NativeVerifier(passgate_core::Verifier);
@@ -107,11 +107,9 @@ impl NativeVerifier {
             uid: optional_string(uid)?,
             keep_token,
         };
-        let verifier = &rb_self.0;
-        match without_gvl(|| verifier.validate_blocking(request)) {
-            Ok(Ok(outcome)) => Ok(Outcome::new(outcome)),
-            Ok(Err(error)) => Err(to_ruby_error(ruby, error)),
-            Err(_) => Err(internal_error(ruby, "a panic was caught")),
+        match without_gvl(ruby, rb_self.0.validate(request))? {
+            Ok(outcome) => Ok(Outcome::new(outcome)),
+            Err(error) => Err(to_ruby_error(ruby, error)),
         }
     }
 
@@ -132,11 +130,9 @@ impl NativeVerifier {
             max_uses,
             bind_uid: optional_string(bind_uid)?,
         };
-        let verifier = &rb_self.0;
-        match without_gvl(|| verifier.issue_server_token_blocking(request)) {
-            Ok(Ok(token)) => Ok((token.server_token, token.expires_in, token.issued_at)),
-            Ok(Err(error)) => Err(to_ruby_error(ruby, error)),
-            Err(_) => Err(internal_error(ruby, "a panic was caught")),
+        match without_gvl(ruby, rb_self.0.issue_server_token(request))? {
+            Ok(token) => Ok((token.server_token, token.expires_in, token.issued_at)),
+            Err(error) => Err(to_ruby_error(ruby, error)),
         }
     }
 
