@@ -1,7 +1,8 @@
 //! `Passgate::NativeVerifier`: wrapped by the Ruby `Passgate::Verifier`.
 
 use magnus::{
-    function, method, prelude::*, r_hash::ForEach, Error, RHash, RModule, RString, Ruby, Value,
+    function, method, prelude::*, r_hash::ForEach, Error, RHash, RModule, RString, Ruby, TypedData,
+    Value,
 };
 use passgate_core::{Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest};
 
@@ -164,5 +165,8 @@ pub fn define(ruby: &Ruby, module: &RModule) -> Result<(), Error> {
         method!(NativeVerifier::issue_server_token, 5),
     )?;
     class.define_method("describe", method!(NativeVerifier::describe, 0))?;
+    // As for Outcome: the class lookup magnus does on the first wrap must
+    // not be where an interrupt lands.
+    let _ = <NativeVerifier as TypedData>::class(ruby);
     Ok(())
 }
