@@ -75,6 +75,20 @@ class RackMiddlewareTest < Minitest::Test
     assert_equal ["/login", "/login", "/elsewhere"], RAN
   end
 
+  # Only a String is a token: arrays, hashes and numbers from a form or a
+  # JSON body are "no token" (400), never a server error.
+  def test_a_token_that_is_not_a_string_is_missing_token
+    form = "application/x-www-form-urlencoded"
+    [["captchala_token[]=pt_rack_array", form], ["captchala_token[x]=pt_rack_hash", form],
+     ["captchala_token[]=a&captchala_token[x]=b", form], ['{"captchala_token": ["pt_rack_array"]}', "application/json"],
+     ['{"captchala_token": {"a": 1}}', "application/json"], ['{"captchala_token": 7}', "application/json"]].each do |body, type|
+      post "/login", body, "CONTENT_TYPE" => type, "HTTP_ACCEPT" => "application/json"
+      assert_equal 400, last_response.status, body
+      assert_equal "missing_token", JSON.parse(last_response.body)["error"], body
+      assert_empty RAN, body
+    end
+  end
+
   def test_on_failure_keeps_form_data
     post "/signup", { email: "ann@example.com", captchala_token: "" }
     assert_equal 400, last_response.status

@@ -52,6 +52,23 @@ class RailsIntegrationTest < ActionDispatch::IntegrationTest
     end
   end
 
+  # Only a String is a token: arrays and hashes from a form or a JSON body
+  # are "no token" (400), never a server error, in require_captcha and
+  # verify_captcha alike.
+  def test_a_token_that_is_not_a_string_is_missing_token
+    form = "application/x-www-form-urlencoded"
+    [["captchala_token[]=pt_rails_array", form], ["captchala_token[x]=pt_rails_hash", form],
+     ['{"captchala_token": ["pt_rails_array"]}', "application/json"], ['{"captchala_token": {"a": 1}}', "application/json"],
+     ['{"captchala_token": 7}', "application/json"]].each do |body, type|
+      %w[/login /check].each do |path|
+        post path, params: body, headers: { "CONTENT_TYPE" => type, "HTTP_ACCEPT" => "application/json" }
+        assert_response 400, "#{path} #{body}"
+        assert_equal "missing_token", response.parsed_body[path == "/login" ? "error" : "code"], "#{path} #{body}"
+      end
+      assert_empty PassgateTestApp::RAN, body
+    end
+  end
+
   def test_html_failure_re_renders_the_form_with_params_kept
     post "/login", params: { email: "ann@example.com", nickname: "ann", captchala_token: "" }
     assert_response 400

@@ -10,7 +10,10 @@ module Passgate
   #   use Passgate::Rack, verifier: verifier, paths: { "/login" => "login", "/signup" => "signup" }
   #
   # `paths` maps a path (String or Regexp) to the expected action (or nil),
-  # or is an Array of paths with no expected action. The token comes from the
+  # or is an Array of paths with no expected action. Paths are compared after
+  # normalising both sides (see .normalize_path), so `/login/`, `//login`,
+  # `/l%6Fgin`, `/./login` and `/login.json` are all `/login`; a Regexp is
+  # matched against the normalised request path. The token comes from the
   # form field `field` (default "captchala_token") or the same key of a JSON
   # body; the client IP from Rack::Request#ip (which honours only trusted
   # proxies). The outcome is env["passgate.outcome"]. On failure the app is
@@ -23,7 +26,8 @@ module Passgate
     def initialize(app, verifier:, paths:, field: DEFAULT_FIELD, on_failure: nil)
       @app = app
       @verifier = verifier
-      @paths = paths.is_a?(Hash) ? paths.to_a : Array(paths).map { |path| [path, nil] }
+      rules = paths.is_a?(Hash) ? paths.to_a : Array(paths).map { |path| [path, nil] }
+      @paths = rules.map { |path, action| [path.is_a?(Regexp) ? path : Passgate::Rack.normalize_path(path), action] }
       @field = field
       @on_failure = on_failure
     end
@@ -60,6 +64,28 @@ module Passgate
       value.is_a?(String) ? value : nil
     end
 
+    # The path a router would dispatch to, as a canonical String. Routers
+    # disagree (Rails squeezes slashes, drops a trailing slash and takes a
+    # `(.:format)` suffix; Sinatra decodes %XX and, through rack-protection,
+    # resolves dot segments and backslashes), so a protected path is matched
+    # on what all of them would reach: percent-decoded once, `\` read as `/`,
+    # `;params` dropped from each segment, empty and `.` segments dropped,
+    # `..` resolved, and the last segment's `.<ext>` dropped. Protecting a
+    # little more than one router would (say POST /login.css) is the safe
+    # side of a mismatch; protecting less lets a form through unverified.
+    def self.normalize_path(path)
+      decoded = ::Rack::Utils.unescape_path(path.to_s).dup.force_encoding(Encoding::UTF_8).scrub
+      segments = decoded.tr("\\", "/").split("/").each_with_object([]) do |segment, kept|
+        segment = segment.split(";", 2).first.to_s
+        next if segment.empty? || segment == "."
+
+        segment == ".." ? kept.pop : kept << segment
+      end
+      last = segments.pop.to_s.sub(/\.[^.]*\z/, "")
+      segments << last unless last.empty?
+      "/#{segments.join("/")}"
+    end
+
     def self.wants_json?(env)
       accept = env["HTTP_ACCEPT"].to_s
       env["CONTENT_TYPE"].to_s.include?("json") || env["HTTP_X_REQUESTED_WITH"] == "XMLHttpRequest" ||
@@ -87,7 +113,8 @@ module Passgate
     def protected_rule(request)
       return nil if SAFE_METHODS.include?(request.request_method)
 
-      @paths.find { |path, _| path.is_a?(Regexp) ? path.match?(request.path_info) : path == request.path_info }
+      path_info = Passgate::Rack.normalize_path(request.path_info)
+      @paths.find { |path, _| path.is_a?(Regexp) ? path.match?(path_info) : path == path_info }
     end
   end
 end

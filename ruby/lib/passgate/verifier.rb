@@ -26,7 +26,9 @@ module Passgate
     attr_reader :logger
 
     # Validate a pass token. Releases the GVL while waiting; never raises for
-    # a bad token or a failing upstream (see Outcome#code).
+    # a bad token or a failing upstream (see Outcome#code). Timeout,
+    # Thread#raise, Thread#kill and Ctrl-C end the wait at once and raise as
+    # usual; the upstream call then finishes in the background, unlogged.
     def validate(token, client_ip: nil, action: nil, uid: nil, keep_token: false)
       outcome = @native.validate(token, string_or_nil(client_ip, :client_ip), string_or_nil(action, :action),
                                  string_or_nil(uid, :uid), keep_token ? true : false)

@@ -1,43 +1,130 @@
-//! The one place the GVL is released: run Rust work without it, catching any
-//! panic so that it never unwinds into the Ruby VM.
+//! The one place the GVL is released: wait for a core future without it,
+//! so that other Ruby threads run, and let Ruby interrupts (Thread#raise,
+//! Timeout, Thread#kill, Ctrl-C) stop the wait safely.
+//!
+//! Why not `rb_thread_call_without_gvl`: it checks interrupts itself after
+//! the blocking function returns and raises from there, a longjmp across
+//! our Rust frames (skipping their destructors). `rb_thread_call_without_gvl2`
+//! returns instead; we then let Ruby run the pending interrupts inside
+//! `rb_protect` (magnus' `thread_check_ints`) and hand any exception back as
+//! an ordinary `Err`, which magnus raises at the method boundary once every
+//! Rust value has been dropped.
+//!
+//! Why a future and not a blocking call: an interrupt should not have to wait
+//! for the whole network timeout. The core runs each call as a task on its
+//! own runtime; we only wait for that task here. The unblocking function
+//! stops the wait, and dropping the future detaches the task, which finishes
+//! (or times out) in the background and never touches a Ruby object.
 
 use std::ffi::c_void;
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, Thread};
 
-struct Call<F, R> {
-    work: Option<F>,
-    result: Option<std::thread::Result<R>>,
+use magnus::{Error, Ruby};
+
+use crate::internal_error;
+
+/// Wakes the Ruby thread parked in `wait` when the core's task is done.
+struct Unpark(Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
 }
 
-unsafe extern "C" fn trampoline<F: FnOnce() -> R, R>(data: *mut c_void) -> *mut c_void {
+/// Shared between `wait` (no GVL) and `unblock` (called by Ruby from
+/// another thread); lives on `without_gvl`'s stack. Ruby calls `unblock`
+/// only while the blocking region is active, so it never sees it dangle.
+struct Waiter {
+    interrupted: AtomicBool,
+    thread: Thread,
+}
+
+struct Call<'a, F: Future> {
+    future: Pin<&'a mut F>,
+    waiter: &'a Waiter,
+    /// `None`: not finished (interrupted, or never started because an
+    /// interrupt was already pending). `Err`: a caught panic.
+    result: Option<thread::Result<F::Output>>,
+}
+
+/// Polls the future until it is ready or Ruby asks us to stop.
+unsafe extern "C" fn wait<F: Future>(data: *mut c_void) -> *mut c_void {
     // SAFETY: `data` is the `Call` on `without_gvl`'s stack, alive for the
-    // whole call; only this function touches it while the GVL is released.
-    let call = unsafe { &mut *data.cast::<Call<F, R>>() };
-    if let Some(work) = call.work.take() {
-        call.result = Some(catch_unwind(AssertUnwindSafe(work)));
+    // whole blocking region; only this function uses it meanwhile.
+    let call = unsafe { &mut *data.cast::<Call<'_, F>>() };
+    let waker = Waker::from(Arc::new(Unpark(call.waiter.thread.clone())));
+    let mut context = Context::from_waker(&waker);
+    while !call.waiter.interrupted.load(Ordering::Acquire) {
+        match catch_unwind(AssertUnwindSafe(|| call.future.as_mut().poll(&mut context))) {
+            Ok(Poll::Pending) => thread::park(),
+            Ok(Poll::Ready(value)) => {
+                call.result = Some(Ok(value));
+                break;
+            }
+            Err(panic) => {
+                call.result = Some(Err(panic));
+                break;
+            }
+        }
     }
     std::ptr::null_mut()
 }
 
-/// Run `work` with the GVL released. `work` must not touch Ruby objects.
-/// `Err` carries a caught panic. Thread#kill and Ctrl-C wait for `work`
-/// to finish, which the core bounds by `timeout_ms`.
-pub fn without_gvl<F: FnOnce() -> R, R>(work: F) -> std::thread::Result<R> {
-    let mut call = Call {
-        work: Some(work),
-        result: None,
+/// Ruby's unblocking function: may run on any thread, with or without the
+/// GVL, so it only flips a flag and unparks the waiting thread.
+unsafe extern "C" fn unblock(data: *mut c_void) {
+    // SAFETY: `data` is the `Waiter` on `without_gvl`'s stack (see `Waiter`).
+    let waiter = unsafe { &*data.cast::<Waiter>() };
+    waiter.interrupted.store(true, Ordering::Release);
+    waiter.thread.unpark();
+}
+
+/// Wait for `future` with the GVL released. The future must not touch Ruby
+/// objects. An interrupt that raises (Thread#raise, Timeout, Interrupt) or
+/// kills the thread comes back as `Err` and the future is dropped; one that
+/// does not (a signal trap that returns) resumes the wait. A panic becomes
+/// `Passgate::InternalError`.
+pub fn without_gvl<F: Future>(ruby: &Ruby, future: F) -> Result<F::Output, Error> {
+    let mut future = pin!(future);
+    let waiter = Waiter {
+        interrupted: AtomicBool::new(false),
+        thread: thread::current(),
     };
-    // SAFETY: the trampoline matches the expected signature and `call`
-    // outlives the blocking call; no unblocking function is needed because
-    // the work ends by itself within the configured timeout.
-    unsafe {
-        rb_sys::rb_thread_call_without_gvl(
-            Some(trampoline::<F, R>),
-            (&mut call as *mut Call<F, R>).cast(),
-            None,
-            std::ptr::null_mut(),
-        );
+    loop {
+        waiter.interrupted.store(false, Ordering::Release);
+        let mut call = Call {
+            future: future.as_mut(),
+            waiter: &waiter,
+            result: None,
+        };
+        // SAFETY: `wait` and `unblock` match the expected signatures, and
+        // `call` and `waiter` outlive the call, after which Ruby no longer
+        // calls `unblock`. The `2` variant returns on an interrupt instead of
+        // raising through this frame.
+        unsafe {
+            rb_sys::rb_thread_call_without_gvl2(
+                Some(wait::<F>),
+                (&mut call as *mut Call<'_, F>).cast(),
+                Some(unblock),
+                (&waiter as *const Waiter).cast_mut().cast(),
+            );
+        }
+        match call.result {
+            Some(Ok(value)) => return Ok(value),
+            Some(Err(_)) => return Err(internal_error(ruby, "a panic was caught")),
+            // Runs the pending interrupts under rb_protect; an exception or a
+            // kill comes back as Err and drops the future on the way out.
+            None => ruby.thread_check_ints()?,
+        }
     }
-    call.result
-        .unwrap_or_else(|| Err(Box::new("the call did not run")))
 }

@@ -1,6 +1,6 @@
 //! `Passgate::Outcome`: the result of one validation.
 
-use magnus::{method, prelude::*, Error, IntoValue, RHash, RModule, Ruby, Value};
+use magnus::{method, prelude::*, Error, IntoValue, RHash, RModule, Ruby, TypedData, Value};
 use passgate_core::LogValue;
 
 #[magnus::wrap(class = "Passgate::Outcome", free_immediately, frozen_shareable)]
@@ -120,5 +120,10 @@ pub fn define(ruby: &Ruby, module: &RModule) -> Result<(), Error> {
     class.define_method("log_line", method!(Outcome::log_line, 0))?;
     class.define_method("inspect", method!(Outcome::inspect, 0))?;
     class.define_method("to_s", method!(Outcome::inspect, 0))?;
+    // magnus looks the class up (a Ruby method call) the first time it wraps
+    // an Outcome. Done there, right after the GVL comes back, a pending
+    // interrupt (Timeout) would run inside that call and magnus would turn
+    // it into a fatal error; do the lookup now, while loading.
+    let _ = <Outcome as TypedData>::class(ruby);
     Ok(())
 }

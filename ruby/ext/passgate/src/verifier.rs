@@ -1,13 +1,14 @@
 //! `Passgate::NativeVerifier`: wrapped by the Ruby `Passgate::Verifier`.
 
 use magnus::{
-    function, method, prelude::*, r_hash::ForEach, Error, RHash, RModule, RString, Ruby, Value,
+    function, method, prelude::*, r_hash::ForEach, Error, RHash, RModule, RString, Ruby, TypedData,
+    Value,
 };
 use passgate_core::{Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest};
 
 use crate::nogvl::without_gvl;
 use crate::outcome::Outcome;
-use crate::{internal_error, to_ruby_error};
+use crate::to_ruby_error;
 
 #[magnus::wrap(class = "Passgate::NativeVerifier", free_immediately)]
 pub struct NativeVerifier(passgate_core::Verifier);
@@ -107,11 +108,9 @@ impl NativeVerifier {
             uid: optional_string(uid)?,
             keep_token,
         };
-        let verifier = &rb_self.0;
-        match without_gvl(|| verifier.validate_blocking(request)) {
-            Ok(Ok(outcome)) => Ok(Outcome::new(outcome)),
-            Ok(Err(error)) => Err(to_ruby_error(ruby, error)),
-            Err(_) => Err(internal_error(ruby, "a panic was caught")),
+        match without_gvl(ruby, rb_self.0.validate(request))? {
+            Ok(outcome) => Ok(Outcome::new(outcome)),
+            Err(error) => Err(to_ruby_error(ruby, error)),
         }
     }
 
@@ -132,11 +131,9 @@ impl NativeVerifier {
             max_uses,
             bind_uid: optional_string(bind_uid)?,
         };
-        let verifier = &rb_self.0;
-        match without_gvl(|| verifier.issue_server_token_blocking(request)) {
-            Ok(Ok(token)) => Ok((token.server_token, token.expires_in, token.issued_at)),
-            Ok(Err(error)) => Err(to_ruby_error(ruby, error)),
-            Err(_) => Err(internal_error(ruby, "a panic was caught")),
+        match without_gvl(ruby, rb_self.0.issue_server_token(request))? {
+            Ok(token) => Ok((token.server_token, token.expires_in, token.issued_at)),
+            Err(error) => Err(to_ruby_error(ruby, error)),
         }
     }
 
@@ -168,5 +165,8 @@ pub fn define(ruby: &Ruby, module: &RModule) -> Result<(), Error> {
         method!(NativeVerifier::issue_server_token, 5),
     )?;
     class.define_method("describe", method!(NativeVerifier::describe, 0))?;
+    // As for Outcome: the class lookup magnus does on the first wrap must
+    // not be where an interrupt lands.
+    let _ = <NativeVerifier as TypedData>::class(ruby);
     Ok(())
 }
