@@ -2,7 +2,7 @@
 //! A bad token or a failing upstream is never an error: it is an `Outcome`.
 
 use crate::config::ConfigError;
-use crate::upstream::IssueFailure;
+use crate::provider::IssueFailure;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {

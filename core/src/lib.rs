@@ -14,12 +14,12 @@ mod http;
 mod log;
 mod messages;
 mod outcome;
+mod provider;
 mod redis_store;
 mod replay;
 mod runtime;
 mod strict_json;
 mod token;
-mod upstream;
 mod validate;
 mod verifier;
 
@@ -32,13 +32,13 @@ pub use http::{transport, MAX_BODY_BYTES};
 pub use log::{LogFields, LogValue, LOG_KEYS};
 pub use messages::LANGUAGES;
 pub use outcome::{CaptchaArgs, Category, Outcome, OutcomeCode};
-pub use redis_store::RedisStore;
-pub use replay::{Claim, MemoryStore, NoStore, ReplayStore, StoreError, StoreFuture};
-pub use token::{fingerprint, TokenType, MAX_TOKEN_BYTES};
-pub use upstream::{
+pub use provider::{
     answer, code_for_upstream_error, machine_code, IssueFailure, ServerToken,
     MAX_UPSTREAM_ERROR_LEN,
 };
+pub use redis_store::RedisStore;
+pub use replay::{Claim, MemoryStore, NoStore, ReplayStore, StoreError, StoreFuture};
+pub use token::{fingerprint, TokenType, MAX_TOKEN_BYTES};
 pub use validate::token_age_ms;
 pub use verifier::{IssueRequest, ValidateRequest, Verifier};
 
@@ -50,8 +50,8 @@ pub mod fuzzing {
 
     use crate::http::Exchange;
     use crate::outcome::OutcomeCode;
+    use crate::provider::{self as upstream, SolvedAt};
     use crate::token::{self, Inspection};
-    use crate::upstream::{self, SolvedAt};
 
     /// What one validate answer decides, as plain values.
     #[derive(Debug, Clone, PartialEq)]

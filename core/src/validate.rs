@@ -3,15 +3,12 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::json;
-
 use crate::config::Mode;
-use crate::http;
 use crate::log::LogFields;
 use crate::outcome::{Outcome, OutcomeCode};
+use crate::provider::{answer, SolvedAt, ValidateAnswer, VerifyRequest};
 use crate::token::{self, InspectedToken, Inspection, TokenType};
-use crate::upstream::{self, answer, SolvedAt, ValidateAnswer};
-use crate::verifier::{captchala_post, Inner, ValidateRequest};
+use crate::verifier::{Inner, ValidateRequest};
 
 pub(crate) fn unix_now_ms() -> i64 {
     SystemTime::now()
@@ -59,7 +56,7 @@ fn finish(inner: &Inner, request: &ValidateRequest, trace: Trace, code: OutcomeC
         outcome: code.as_str(),
         ok: code.ok(),
         category: code.category().as_str(),
-        provider: "captchala",
+        provider: inner.provider.name(),
         environment: inner.config.environment.clone(),
         action: non_empty(&request.action),
         token_present: trace.token_type.is_some(),
@@ -186,24 +183,21 @@ async fn ask_upstream(
     trace: &mut Trace,
 ) -> OutcomeCode {
     let config = &inner.config;
-    let url = if token.token_type == TokenType::Offline {
-        format!("{}/api/validate", config.backup_api_base)
-    } else {
-        format!("{}/v1/validate", config.api_base)
-    };
-    let mut body = json!({ "pass_token": token.text, "keep_token": request.keep_token });
-    if let Some(ip) = non_empty(&request.client_ip) {
-        body["client_ip"] = ip.into();
-    }
-    let Ok(client) = inner.client() else {
-        return OutcomeCode::UpstreamUnavailable;
-    };
-    let exchange = http::post(&client, captchala_post(config, &url, &body), config.timeout).await;
-    trace.upstream_called = true;
-    trace.upstream_status = exchange.status;
-    trace.upstream_latency = Some(exchange.latency);
-    trace.attempts = exchange.attempts;
-    trace.answer = upstream::interpret_validate(&exchange, token.text);
+    let client_ip = non_empty(&request.client_ip);
+    let verification = inner
+        .provider
+        .verify(VerifyRequest {
+            token,
+            client_ip: client_ip.as_deref(),
+            keep_token: request.keep_token,
+            timeout: config.timeout,
+        })
+        .await;
+    trace.upstream_called = verification.upstream_called;
+    trace.upstream_status = verification.status;
+    trace.upstream_latency = verification.latency;
+    trace.attempts = verification.attempts;
+    trace.answer = verification.answer;
 
     match trace.answer.failure {
         Some(OutcomeCode::Degraded) if config.policy.allow_degraded => {
@@ -243,3 +237,7 @@ async fn ask_upstream(
     }
     OutcomeCode::Passed
 }
+
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod tests;

@@ -4,17 +4,14 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
-
 use crate::config::{Config, Mode, Options, StoreSpec};
 use crate::error::Error;
 use crate::forksafe::ForkSafeMutex;
-use crate::http::{self, Post};
 use crate::outcome::Outcome;
+use crate::provider::{CaptchaLa, IssueFailure, Provider, ServerToken};
 use crate::redis_store::RedisStore;
 use crate::replay::{BrokenStore, MemoryStore, NoStore, ReplayStore};
-use crate::runtime::{self, ClientKey};
-use crate::upstream::{self, IssueFailure, ServerToken};
+use crate::runtime;
 use crate::validate;
 
 /// One validation's input. The token is the raw form value; it is trimmed,
@@ -65,13 +62,7 @@ pub struct IssueRequest {
 pub(crate) struct Inner {
     pub config: Config,
     pub store: Box<dyn ReplayStore>,
-    pub client_key: ClientKey,
-}
-
-impl Inner {
-    pub fn client(&self) -> Result<reqwest::Client, Error> {
-        runtime::client(&self.client_key).map_err(Error::Internal)
-    }
+    pub provider: Box<dyn Provider>,
 }
 
 /// Verifies pass tokens. Cheap to clone; clones share the replay store.
@@ -113,15 +104,12 @@ impl Verifier {
                 Err(reason) => Box::new(BrokenStore(reason)),
             },
         };
-        let client_key = ClientKey {
-            extra_ca_pem: config.extra_ca_pem.clone(),
-            connect_timeout: config.timeout,
-        };
+        let provider = Box::new(CaptchaLa::new(&config));
         Verifier {
             inner: Arc::new(Inner {
                 config,
                 store,
-                client_key,
+                provider,
             }),
         }
     }
@@ -196,38 +184,8 @@ async fn issue(inner: &Inner, request: IssueRequest) -> Result<ServerToken, Erro
             issued_at: Some(now),
         });
     }
-    let mut body = json!({ "action": request.action });
-    if let Some(ip) = request.binding_ip.filter(|ip| !ip.is_empty()) {
-        body["binding_ip"] = ip.into();
-    }
-    if let Some(ttl) = request.ttl {
-        body["ttl"] = ttl.into();
-    }
-    if let Some(max_uses) = request.max_uses {
-        body["max_uses"] = max_uses.into();
-    }
-    if let Some(uid) = request.bind_uid.filter(|uid| !uid.is_empty()) {
-        body["bind_uid"] = uid.into();
-    }
-    let url = format!("{}/v1/server/challenge/issue", config.api_base);
-    let client = inner.client()?;
-    let exchange = http::post(&client, captchala_post(config, &url, &body), config.timeout).await;
-    Ok(upstream::interpret_issue(&exchange)?)
-}
-
-/// A CaptchaLa call: JSON, with the app key and secret as headers.
-pub(crate) fn captchala_post<'a>(
-    config: &'a Config,
-    url: &'a str,
-    body: &serde_json::Value,
-) -> Post<'a> {
-    Post {
-        url,
-        headers: vec![
-            ("X-App-Key", config.app_key.as_str()),
-            ("X-App-Secret", config.app_secret.as_str()),
-        ],
-        content_type: "application/json",
-        payload: body.to_string(),
-    }
+    inner
+        .provider
+        .issue_server_token(request, config.timeout)
+        .await
 }

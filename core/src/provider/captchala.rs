@@ -1,91 +1,21 @@
-//! CaptchaLa's answers (DESIGN §2), read strictly: the envelope, the
-//! validate and issue payloads, and the error strings. Anything that does not
-//! read cleanly fails closed. The HTTP exchange itself is `crate::http`.
+//! CaptchaLa (DESIGN §2): the validate and issue calls, and their answers
+//! read strictly — the envelope, the payloads and the error strings.
+//! Anything that does not read cleanly fails closed.
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
-use crate::http::Exchange;
+use super::{
+    answer, machine_code, IssueFuture, Provider, SolvedAt, ValidateAnswer, Verification,
+    VerifyFuture, VerifyRequest,
+};
+use crate::config::Config;
+use crate::error::Error;
+use crate::http::{self, Exchange, Post};
 use crate::outcome::{CaptchaArgs, OutcomeCode};
+use crate::runtime::{self, ClientKey};
 use crate::strict_json::{self, ParseError};
-
-/// `upstream_error` codes for answers that arrived but could not be used.
-pub mod answer {
-    /// The body is not JSON (or a non-2xx status came with no envelope: then
-    /// `http_<status>` is used instead).
-    pub const NOT_JSON: &str = "not_json";
-    /// The same key appears twice in one object of the answer.
-    pub const DUPLICATE_KEY: &str = "duplicate_key";
-    /// JSON, but not the shape the protocol promises (no envelope, no
-    /// `data`, `valid` that is not a boolean, `valid` and `ok` disagreeing).
-    pub const BAD_ANSWER: &str = "bad_answer";
-    /// `solved_at` is present but is not a time.
-    pub const BAD_SOLVED_AT: &str = "bad_solved_at";
-    /// `solved_at` is more than `clock_skew_s` in the future.
-    pub const CLOCK_SKEW: &str = "clock_skew";
-    /// The upstream's error string is not a short machine code (or repeats
-    /// the token): it is not copied.
-    pub const UNRECOGNIZED: &str = "unrecognized";
-
-    pub const ALL: [&str; 6] = [
-        NOT_JSON,
-        DUPLICATE_KEY,
-        BAD_ANSWER,
-        BAD_SOLVED_AT,
-        CLOCK_SKEW,
-        UNRECOGNIZED,
-    ];
-}
-
-/// Longest upstream error string copied into `upstream_error`.
-pub const MAX_UPSTREAM_ERROR_LEN: usize = 64;
-
-/// The upstream's error string as it may be logged: trimmed and lower-cased,
-/// and only when it is a short machine code (`[a-z0-9_.-]`, at most 64
-/// characters) that does not contain the token; else `unrecognized`. An
-/// upstream that echoes the token or sends newlines cannot reach the log.
-pub fn machine_code(raw: &str, token: Option<&str>) -> String {
-    let code = raw.trim().to_ascii_lowercase();
-    let well_formed = !code.is_empty()
-        && code.len() <= MAX_UPSTREAM_ERROR_LEN
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
-    let echoes_token = token
-        .map(|t| t.trim().to_ascii_lowercase())
-        .is_some_and(|t| !t.is_empty() && code.contains(&t));
-    if well_formed && !echoes_token {
-        code
-    } else {
-        answer::UNRECOGNIZED.to_string()
-    }
-}
-
-/// `solved_at` as the answer gave it.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SolvedAt {
-    #[default]
-    Absent,
-    /// Unix seconds, or milliseconds above 10^11 (some servers send them).
-    Unix(i64),
-    /// Present but not a time (`"yesterday"`, `true`): fail closed.
-    Unreadable,
-}
-
-/// The validate answer, interpreted.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub(crate) struct ValidateAnswer {
-    /// `Some(code)` when the answer alone decides a failure.
-    pub failure: Option<OutcomeCode>,
-    /// A machine code (see `machine_code`), never the upstream's raw text.
-    pub upstream_error: Option<String>,
-    pub degraded: bool,
-    pub challenge_id: Option<String>,
-    pub action: Option<String>,
-    pub uid: Option<String>,
-    pub risk_score: Option<i64>,
-    pub captcha_args: Option<CaptchaArgs>,
-    pub solved_at: SolvedAt,
-}
+use crate::token::TokenType;
+use crate::verifier::IssueRequest;
 
 /// Map an upstream error string; unknown strings fail closed.
 pub fn code_for_upstream_error(error: &str) -> OutcomeCode {
@@ -382,6 +312,111 @@ pub(crate) fn interpret_issue(exchange: &Exchange) -> Result<ServerToken, IssueF
     })
 }
 
+/// The CaptchaLa provider: where to call and with which keys.
+pub(crate) struct CaptchaLa {
+    api_base: String,
+    backup_api_base: String,
+    app_key: String,
+    app_secret: String,
+    client_key: ClientKey,
+}
+
+impl CaptchaLa {
+    pub fn new(config: &Config) -> CaptchaLa {
+        CaptchaLa {
+            api_base: config.api_base.clone(),
+            backup_api_base: config.backup_api_base.clone(),
+            app_key: config.app_key.clone(),
+            app_secret: config.app_secret.clone(),
+            client_key: ClientKey {
+                extra_ca_pem: config.extra_ca_pem.clone(),
+                connect_timeout: config.timeout,
+            },
+        }
+    }
+
+    /// A call: JSON, with the app key and secret as headers.
+    fn post<'a>(&'a self, url: &'a str, body: &Value) -> Post<'a> {
+        Post {
+            url,
+            headers: vec![
+                ("X-App-Key", self.app_key.as_str()),
+                ("X-App-Secret", self.app_secret.as_str()),
+            ],
+            content_type: "application/json",
+            payload: body.to_string(),
+        }
+    }
+
+    async fn verify_now(&self, request: VerifyRequest<'_>) -> Verification {
+        let token = request.token;
+        // `offline_` tokens come from the provider's bypass worker: the
+        // backup API knows them.
+        let url = if token.token_type == TokenType::Offline {
+            format!("{}/api/validate", self.backup_api_base)
+        } else {
+            format!("{}/v1/validate", self.api_base)
+        };
+        let mut body = json!({ "pass_token": token.text, "keep_token": request.keep_token });
+        if let Some(ip) = request.client_ip {
+            body["client_ip"] = ip.into();
+        }
+        let Ok(client) = runtime::client(&self.client_key) else {
+            return Verification::not_called(OutcomeCode::UpstreamUnavailable);
+        };
+        let exchange = http::post(&client, self.post(&url, &body), request.timeout).await;
+        Verification {
+            upstream_called: true,
+            status: exchange.status,
+            latency: Some(exchange.latency),
+            attempts: exchange.attempts,
+            answer: interpret_validate(&exchange, token.text),
+        }
+    }
+
+    async fn issue_now(
+        &self,
+        request: IssueRequest,
+        timeout: std::time::Duration,
+    ) -> Result<ServerToken, Error> {
+        let mut body = json!({ "action": request.action });
+        if let Some(ip) = request.binding_ip.filter(|ip| !ip.is_empty()) {
+            body["binding_ip"] = ip.into();
+        }
+        if let Some(ttl) = request.ttl {
+            body["ttl"] = ttl.into();
+        }
+        if let Some(max_uses) = request.max_uses {
+            body["max_uses"] = max_uses.into();
+        }
+        if let Some(uid) = request.bind_uid.filter(|uid| !uid.is_empty()) {
+            body["bind_uid"] = uid.into();
+        }
+        let url = format!("{}/v1/server/challenge/issue", self.api_base);
+        let client = runtime::client(&self.client_key).map_err(Error::Internal)?;
+        let exchange = http::post(&client, self.post(&url, &body), timeout).await;
+        Ok(interpret_issue(&exchange)?)
+    }
+}
+
+impl Provider for CaptchaLa {
+    fn name(&self) -> &'static str {
+        "captchala"
+    }
+
+    fn verify<'a>(&'a self, request: VerifyRequest<'a>) -> VerifyFuture<'a> {
+        Box::pin(self.verify_now(request))
+    }
+
+    fn issue_server_token<'a>(
+        &'a self,
+        request: IssueRequest,
+        timeout: std::time::Duration,
+    ) -> IssueFuture<'a> {
+        Box::pin(self.issue_now(request, timeout))
+    }
+}
+
 #[cfg(test)]
-#[path = "upstream_tests.rs"]
+#[path = "captchala_tests.rs"]
 mod tests;
