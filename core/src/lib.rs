@@ -46,11 +46,9 @@ pub use verifier::{IssueRequest, ValidateRequest, Verifier};
 /// untrusted input, without a network or a runtime. Not a stable API.
 #[doc(hidden)]
 pub mod fuzzing {
-    use std::time::Duration;
-
     use crate::http::Exchange;
     use crate::outcome::OutcomeCode;
-    use crate::provider::{self as upstream, SolvedAt};
+    use crate::provider::{self, SolvedAt};
     use crate::token::{self, Inspection};
 
     /// What one validate answer decides, as plain values.
@@ -64,15 +62,7 @@ pub mod fuzzing {
 
     /// Interpret one validate answer with `status` and `body`.
     pub fn read_validate_answer(status: u16, body: &[u8], token: &str) -> Reading {
-        let answer = upstream::interpret_validate(
-            &Exchange {
-                status: Some(status),
-                body: Ok(body.to_vec()),
-                attempts: 1,
-                latency: Duration::ZERO,
-            },
-            token,
-        );
+        let answer = provider::interpret_validate(&Exchange::answered(status, body), token);
         Reading {
             failure: answer.failure,
             upstream_error: answer.upstream_error,
@@ -86,14 +76,9 @@ pub mod fuzzing {
 
     /// Interpret one issue answer; `Ok(server token)` or the failure code.
     pub fn read_issue_answer(status: u16, body: &[u8]) -> Result<String, OutcomeCode> {
-        upstream::interpret_issue(&Exchange {
-            status: Some(status),
-            body: Ok(body.to_vec()),
-            attempts: 1,
-            latency: Duration::ZERO,
-        })
-        .map(|t| t.server_token)
-        .map_err(|f| f.code)
+        provider::interpret_issue(&Exchange::answered(status, body))
+            .map(|t| t.server_token)
+            .map_err(|f| f.code)
     }
 
     /// The local verdict on a raw token: `None` when usable, else the code;

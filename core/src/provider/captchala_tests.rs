@@ -4,15 +4,7 @@ use std::time::Duration;
 use super::*;
 
 fn answer(status: u16, body: &str) -> ValidateAnswer {
-    interpret_validate(
-        &Exchange {
-            status: Some(status),
-            body: Ok(body.as_bytes().to_vec()),
-            attempts: 1,
-            latency: Duration::ZERO,
-        },
-        "pt_the_token",
-    )
+    interpret_validate(&Exchange::answered(status, body.as_bytes()), "pt_the_token")
 }
 
 #[test]
