@@ -11,7 +11,8 @@ use passgate_core::{IssueRequest, Options, ValidateRequest, Verifier};
 /// passgate — server-side CAPTCHA pass-token verification.
 ///
 /// validate and issue read their configuration from the environment
-/// (CAPTCHALA_APP_KEY, CAPTCHALA_APP_SECRET, PASSGATE_API_BASE, ...).
+/// (PASSGATE_PROVIDER, CAPTCHALA_APP_KEY, PASSGATE_SECRET_KEY,
+/// PASSGATE_API_BASE, ...; `passgate options` lists them all).
 #[derive(Parser)]
 #[command(name = "passgate", version, about, long_about = None)]
 struct Cli {
@@ -73,12 +74,24 @@ enum Command {
         app_key: String,
         #[arg(long, default_value = mock::DEFAULT_APP_SECRET)]
         app_secret: String,
+        /// The siteverify secret accepted (besides each provider's test secrets).
+        #[arg(long, default_value = mock::DEFAULT_SECRET_KEY)]
+        secret_key: String,
+        /// The hCaptcha site key accepted as `sitekey`.
+        #[arg(long, default_value = mock::DEFAULT_SITE_KEY)]
+        site_key: String,
         /// Exit when standard input closes (for test harnesses).
         #[arg(long)]
         exit_with_stdin: bool,
     },
     /// Walk through the failure modes against a built-in emulator.
     Demo,
+    /// Print the option table (names, environment variables, defaults).
+    Options {
+        /// As the Markdown table the README carries.
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 fn print_json(value: &serde_json::Value) {
@@ -158,7 +171,7 @@ fn run_mock(
         writeln!(stdout, "{}", bound.base_url).map_err(|e| e.to_string())?;
         stdout.flush().map_err(|e| e.to_string())?;
         eprintln!(
-            "passgate mock: serving the CaptchaLa API at {} (stats: GET /__mock/stats)",
+            "passgate mock: serving CaptchaLa and the reCAPTCHA, hCaptcha and Turnstile siteverify endpoints at {} (stats: GET /__mock/stats)",
             bound.base_url
         );
         bound.serve().await;
@@ -203,6 +216,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
             script,
             app_key,
             app_secret,
+            secret_key,
+            site_key,
             exit_with_stdin,
         } => {
             let bind: SocketAddr = format!("{host}:{port}")
@@ -213,10 +228,27 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 bind,
                 app_key,
                 app_secret,
+                secret_key,
+                site_key,
                 tls,
                 ..mock::MockOptions::default()
             };
             run_mock(bind, options, script, ca_out, exit_with_stdin)
+        }
+        Command::Options { markdown } => {
+            if markdown {
+                print!("{}", Options::markdown_table());
+            } else {
+                for spec in passgate_core::OPTIONS {
+                    println!(
+                        "{:<26} {:<30} {}",
+                        spec.name,
+                        spec.env.unwrap_or("-"),
+                        spec.doc
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo => demo::run(&mut std::io::stdout()).map(|ok| {
             if ok {

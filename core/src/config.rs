@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+pub use crate::options::{Options, ProviderKind};
+
 /// A bad setting, found at construction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -28,229 +30,6 @@ impl std::fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
-
-/// An option value as a host language hands it over.
-#[derive(Debug, Clone, PartialEq)]
-pub enum OptionValue {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Str(String),
-}
-
-/// Options as given to a constructor; `None` means "not given".
-#[derive(Clone, Default)]
-pub struct Options {
-    pub app_key: Option<String>,
-    pub app_secret: Option<String>,
-    pub environment: Option<String>,
-    pub api_base: Option<String>,
-    pub backup_api_base: Option<String>,
-    pub replay_store: Option<String>,
-    pub timeout_ms: Option<u64>,
-    pub max_token_age_s: Option<u64>,
-    pub clock_skew_s: Option<u64>,
-    pub mode: Option<String>,
-    pub allow_client_only: Option<bool>,
-    pub allow_degraded: Option<bool>,
-    pub fail_open_on_store_error: Option<bool>,
-    pub ca_file: Option<String>,
-    pub max_entries: Option<u64>,
-    pub redis_key_prefix: Option<String>,
-    pub store_timeout_ms: Option<u64>,
-}
-
-impl std::fmt::Debug for Options {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Options")
-            .field("app_key", &self.app_key)
-            .field(
-                "app_secret",
-                &self.app_secret.as_ref().map(|_| "[redacted]"),
-            )
-            .field("environment", &self.environment)
-            .field("api_base", &self.api_base)
-            .field(
-                "replay_store",
-                &self.replay_store.as_deref().map(redact_url),
-            )
-            .field("mode", &self.mode)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Option names accepted by `Options::set`, as in DESIGN §6/§8.
-pub const OPTION_NAMES: [&str; 17] = [
-    "app_key",
-    "app_secret",
-    "environment",
-    "api_base",
-    "backup_api_base",
-    "replay_store",
-    "timeout_ms",
-    "max_token_age_s",
-    "clock_skew_s",
-    "mode",
-    "allow_client_only",
-    "allow_degraded",
-    "fail_open_on_store_error",
-    "ca_file",
-    "max_entries",
-    "redis_key_prefix",
-    "store_timeout_ms",
-];
-
-fn want_str(name: &str, value: OptionValue) -> Result<Option<String>, ConfigError> {
-    match value {
-        OptionValue::Null => Ok(None),
-        OptionValue::Str(s) => Ok(Some(s)),
-        _ => Err(ConfigError::new(name, "must be a string")),
-    }
-}
-
-fn want_uint(name: &str, value: OptionValue) -> Result<Option<u64>, ConfigError> {
-    match value {
-        OptionValue::Null => Ok(None),
-        OptionValue::Int(i) => u64::try_from(i)
-            .map(Some)
-            .map_err(|_| ConfigError::new(name, "must not be negative")),
-        OptionValue::Str(s) => parse_uint(name, &s).map(Some),
-        OptionValue::Bool(_) => Err(ConfigError::new(name, "must be a whole number")),
-    }
-}
-
-fn want_bool(name: &str, value: OptionValue) -> Result<Option<bool>, ConfigError> {
-    match value {
-        OptionValue::Null => Ok(None),
-        OptionValue::Bool(b) => Ok(Some(b)),
-        OptionValue::Str(s) => parse_bool(name, &s).map(Some),
-        OptionValue::Int(_) => Err(ConfigError::new(name, "must be true or false")),
-    }
-}
-
-fn parse_uint(name: &str, text: &str) -> Result<u64, ConfigError> {
-    text.trim()
-        .parse::<u64>()
-        .map_err(|_| ConfigError::new(name, format!("must be a whole number, got {text:?}")))
-}
-
-fn parse_bool(name: &str, text: &str) -> Result<bool, ConfigError> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" | "" => Ok(false),
-        _ => Err(ConfigError::new(name, "must be true or false")),
-    }
-}
-
-impl Options {
-    /// Set one option by its DESIGN name; bindings feed host dicts through
-    /// this so that unknown names and wrong types fail the same everywhere.
-    pub fn set(&mut self, name: &str, value: OptionValue) -> Result<(), ConfigError> {
-        match name {
-            "app_key" => self.app_key = want_str(name, value)?,
-            "app_secret" => self.app_secret = want_str(name, value)?,
-            "environment" => self.environment = want_str(name, value)?,
-            "api_base" => self.api_base = want_str(name, value)?,
-            "backup_api_base" => self.backup_api_base = want_str(name, value)?,
-            "replay_store" => self.replay_store = want_str(name, value)?,
-            "timeout_ms" => self.timeout_ms = want_uint(name, value)?,
-            "max_token_age_s" => self.max_token_age_s = want_uint(name, value)?,
-            "clock_skew_s" => self.clock_skew_s = want_uint(name, value)?,
-            "mode" => self.mode = want_str(name, value)?,
-            "allow_client_only" => self.allow_client_only = want_bool(name, value)?,
-            "allow_degraded" => self.allow_degraded = want_bool(name, value)?,
-            "fail_open_on_store_error" => self.fail_open_on_store_error = want_bool(name, value)?,
-            "ca_file" => self.ca_file = want_str(name, value)?,
-            "max_entries" => self.max_entries = want_uint(name, value)?,
-            "redis_key_prefix" => self.redis_key_prefix = want_str(name, value)?,
-            "store_timeout_ms" => self.store_timeout_ms = want_uint(name, value)?,
-            other => {
-                return Err(ConfigError::new(
-                    other,
-                    format!("unknown option; known options: {}", OPTION_NAMES.join(", ")),
-                ))
-            }
-        }
-        Ok(())
-    }
-
-    /// Fill every option not given from the environment (`lookup` is
-    /// `std::env::var` in production, a map in tests).
-    pub fn with_env(
-        mut self,
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
-        fn fill<T>(
-            slot: &mut Option<T>,
-            var: &str,
-            lookup: &impl Fn(&str) -> Option<String>,
-            parse: impl Fn(&str, &str) -> Result<T, ConfigError>,
-        ) -> Result<(), ConfigError> {
-            if slot.is_none() {
-                if let Some(text) = lookup(var).filter(|t| !t.is_empty()) {
-                    *slot = Some(parse(var, &text)?);
-                }
-            }
-            Ok(())
-        }
-        let text = |_: &str, t: &str| Ok(t.to_string());
-        fill(&mut self.app_key, "CAPTCHALA_APP_KEY", &lookup, text)?;
-        fill(&mut self.app_secret, "CAPTCHALA_APP_SECRET", &lookup, text)?;
-        fill(&mut self.environment, "PASSGATE_ENVIRONMENT", &lookup, text)?;
-        fill(&mut self.api_base, "PASSGATE_API_BASE", &lookup, text)?;
-        fill(
-            &mut self.backup_api_base,
-            "PASSGATE_BACKUP_API_BASE",
-            &lookup,
-            text,
-        )?;
-        fill(
-            &mut self.replay_store,
-            "PASSGATE_REPLAY_STORE",
-            &lookup,
-            text,
-        )?;
-        fill(
-            &mut self.timeout_ms,
-            "PASSGATE_TIMEOUT_MS",
-            &lookup,
-            parse_uint,
-        )?;
-        fill(
-            &mut self.max_token_age_s,
-            "PASSGATE_MAX_TOKEN_AGE_S",
-            &lookup,
-            parse_uint,
-        )?;
-        fill(
-            &mut self.clock_skew_s,
-            "PASSGATE_CLOCK_SKEW_S",
-            &lookup,
-            parse_uint,
-        )?;
-        fill(&mut self.mode, "PASSGATE_MODE", &lookup, text)?;
-        fill(&mut self.ca_file, "PASSGATE_CA_FILE", &lookup, text)?;
-        fill(
-            &mut self.max_entries,
-            "PASSGATE_MAX_ENTRIES",
-            &lookup,
-            parse_uint,
-        )?;
-        fill(
-            &mut self.redis_key_prefix,
-            "PASSGATE_REDIS_KEY_PREFIX",
-            &lookup,
-            text,
-        )?;
-        fill(
-            &mut self.store_timeout_ms,
-            "PASSGATE_STORE_TIMEOUT_MS",
-            &lookup,
-            parse_uint,
-        )?;
-        Ok(self)
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -324,11 +103,28 @@ pub struct Policy {
     pub fail_open_on_store_error: bool,
 }
 
+/// What an answer that says "success" must also show (siteverify
+/// providers and CaptchaLa's risk score).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnswerChecks {
+    /// Empty: no hostname check.
+    pub expected_hostnames: Vec<String>,
+    /// reCAPTCHA: a score below this fails (1.0 = human).
+    pub min_score: Option<f64>,
+    /// hCaptcha Enterprise / CaptchaLa: a risk score above this fails.
+    pub max_risk_score: Option<f64>,
+}
+
 /// A resolved, checked configuration.
 #[derive(Clone)]
 pub struct Config {
+    pub provider: ProviderKind,
+    /// CaptchaLa's app key; empty for the other providers.
     pub app_key: String,
-    pub(crate) app_secret: String,
+    /// The provider's secret: CaptchaLa's app secret or the siteverify
+    /// `secret_key`. Also the fingerprints' HMAC key.
+    pub(crate) secret: String,
+    pub site_key: Option<String>,
     pub environment: String,
     pub api_base: String,
     pub backup_api_base: String,
@@ -338,6 +134,7 @@ pub struct Config {
     pub clock_skew: Duration,
     pub mode: Mode,
     pub policy: Policy,
+    pub checks: AnswerChecks,
     /// PEM text of the extra trusted CA, read at construction.
     pub extra_ca_pem: Option<Vec<u8>>,
 }
@@ -345,8 +142,10 @@ pub struct Config {
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
+            .field("provider", &self.provider.as_str())
             .field("app_key", &self.app_key)
-            .field("app_secret", &"[redacted]")
+            .field("secret", &"[redacted]")
+            .field("site_key", &self.site_key)
             .field("environment", &self.environment)
             .field("api_base", &self.api_base)
             .field("backup_api_base", &self.backup_api_base)
@@ -354,6 +153,7 @@ impl std::fmt::Debug for Config {
             .field("timeout", &self.timeout)
             .field("mode", &self.mode)
             .field("policy", &self.policy)
+            .field("checks", &self.checks)
             .finish_non_exhaustive()
     }
 }
@@ -424,6 +224,36 @@ fn check_base_url(setting: &str, text: &str, production: bool) -> Result<String,
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
+/// The checks after "success", from the options that apply to `provider`.
+fn resolve_checks(provider: ProviderKind, options: &Options) -> Result<AnswerChecks, ConfigError> {
+    let mut expected_hostnames = Vec::new();
+    for host in options.expected_hostnames.iter().flatten() {
+        let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        if host.is_empty() || host.contains(['/', ' ', ':']) && !host.starts_with('[') {
+            return Err(ConfigError::new(
+                "expected_hostnames",
+                "must be host names such as \"example.com\" (no scheme, path or port)",
+            ));
+        }
+        expected_hostnames.push(host);
+    }
+    let min_score = match (provider, options.min_score) {
+        (ProviderKind::Recaptcha, None) => Some(0.5),
+        (_, given) => given,
+    };
+    if min_score.is_some_and(|s| !(0.0..=1.0).contains(&s)) {
+        return Err(ConfigError::new("min_score", "must be between 0.0 and 1.0"));
+    }
+    if options.max_risk_score.is_some_and(|s| s < 0.0) {
+        return Err(ConfigError::new("max_risk_score", "must not be negative"));
+    }
+    Ok(AnswerChecks {
+        expected_hostnames,
+        min_score,
+        max_risk_score: options.max_risk_score,
+    })
+}
+
 fn check_credential(setting: &str, value: Option<String>) -> Result<String, ConfigError> {
     let value = value.ok_or_else(|| ConfigError::new(setting, "is required"))?;
     if value.trim().is_empty() {
@@ -446,7 +276,10 @@ impl Config {
 
     /// Check options that are already complete (no environment lookup).
     pub fn resolve(options: Options) -> Result<Config, ConfigError> {
-        let environment = options.environment.unwrap_or_else(|| "production".into());
+        let environment = options
+            .environment
+            .clone()
+            .unwrap_or_else(|| "production".into());
         if environment.trim().is_empty() {
             return Err(ConfigError::new("environment", "must not be empty"));
         }
@@ -470,22 +303,52 @@ impl Config {
                 ),
             ));
         }
-        let (app_key, app_secret) = if mode == Mode::Test {
-            (
-                options.app_key.unwrap_or_else(|| "test".into()),
+        let provider = options.provider_kind()?;
+        options.check_applicable(provider)?;
+        let (app_key, secret) = match (provider, mode) {
+            (ProviderKind::CaptchaLa, Mode::Test) => (
+                options.app_key.clone().unwrap_or_else(|| "test".into()),
                 options
                     .app_secret
+                    .clone()
                     .unwrap_or_else(|| TEST_MODE_SECRET.into()),
-            )
-        } else {
-            (
-                check_credential("app_key", options.app_key)?,
-                check_credential("app_secret", options.app_secret)?,
-            )
+            ),
+            (ProviderKind::CaptchaLa, Mode::Live) => (
+                check_credential("app_key", options.app_key.clone())?,
+                check_credential("app_secret", options.app_secret.clone())?,
+            ),
+            (_, Mode::Test) => (
+                String::new(),
+                options
+                    .secret_key
+                    .clone()
+                    .unwrap_or_else(|| TEST_MODE_SECRET.into()),
+            ),
+            (_, Mode::Live) => (
+                String::new(),
+                check_credential("secret_key", options.secret_key.clone())?,
+            ),
+        };
+        if production && provider.test_secrets().contains(&secret.as_str()) {
+            return Err(ConfigError::new(
+                "secret_key",
+                format!(
+                    "is {}'s published test secret, which passes every token; it is allowed only in a development environment ({})",
+                    provider.as_str(),
+                    DEVELOPMENT_ENVIRONMENTS.join(", ")
+                ),
+            ));
+        }
+        let site_key = match options.site_key.clone() {
+            None => None,
+            Some(key) => Some(check_credential("site_key", Some(key))?),
         };
         let api_base = check_base_url(
             "api_base",
-            options.api_base.as_deref().unwrap_or(DEFAULT_API_BASE),
+            options
+                .api_base
+                .as_deref()
+                .unwrap_or(provider.default_api_base()),
             production,
         )?;
         let backup_api_base = check_base_url(
@@ -496,6 +359,7 @@ impl Config {
                 .unwrap_or(DEFAULT_BACKUP_API_BASE),
             production,
         )?;
+        let checks = resolve_checks(provider, &options)?;
         let max_entries = options.max_entries.unwrap_or(1_000_000);
         if max_entries == 0 {
             return Err(ConfigError::new("max_entries", "must be at least 1"));
@@ -556,14 +420,20 @@ impl Config {
             ));
         }
         Ok(Config {
+            provider,
             app_key,
-            app_secret,
+            secret,
+            site_key,
             environment,
             api_base,
             backup_api_base,
             store,
             timeout: Duration::from_millis(timeout_ms),
-            max_token_age: Duration::from_secs(options.max_token_age_s.unwrap_or(300)),
+            max_token_age: Duration::from_secs(
+                options
+                    .max_token_age_s
+                    .unwrap_or(provider.token_validity_s()),
+            ),
             clock_skew: Duration::from_secs(options.clock_skew_s.unwrap_or(30)),
             mode,
             policy: Policy {
@@ -571,6 +441,7 @@ impl Config {
                 allow_degraded: options.allow_degraded.unwrap_or(false),
                 fail_open_on_store_error: options.fail_open_on_store_error.unwrap_or(false),
             },
+            checks,
             extra_ca_pem,
         })
     }
@@ -579,9 +450,12 @@ impl Config {
     /// behave the same. Kept in memory only; never print it.
     pub(crate) fn identity(&self) -> String {
         format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.provider,
             self.app_key,
-            self.app_secret,
+            self.secret,
+            self.site_key,
+            self.checks,
             self.environment,
             self.api_base,
             self.backup_api_base,
@@ -625,6 +499,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::options::OptionValue;
     use std::collections::HashMap;
 
     fn keys() -> Options {
@@ -873,7 +748,7 @@ mod tests {
         };
         let config = Config::resolve(options.with_env(lookup).expect("env")).expect("valid");
         assert_eq!(config.app_key, "arg-key");
-        assert_eq!(config.app_secret, "env-secret");
+        assert_eq!(config.secret, "env-secret");
         assert_eq!(config.timeout, Duration::from_millis(1234));
         assert_eq!(config.environment, "staging");
 

@@ -13,6 +13,7 @@ mod forksafe;
 mod http;
 mod log;
 mod messages;
+mod options;
 mod outcome;
 mod provider;
 mod redis_store;
@@ -24,21 +25,26 @@ mod validate;
 mod verifier;
 
 pub use config::{
-    is_development_environment, Config, ConfigError, Mode, OptionValue, Options, Policy, StoreSpec,
-    DEFAULT_API_BASE, DEFAULT_BACKUP_API_BASE, DEVELOPMENT_ENVIRONMENTS, OPTION_NAMES,
+    is_development_environment, AnswerChecks, Config, ConfigError, Mode, Policy, StoreSpec,
+    DEFAULT_API_BASE, DEFAULT_BACKUP_API_BASE, DEVELOPMENT_ENVIRONMENTS,
 };
 pub use error::Error;
 pub use http::{transport, MAX_BODY_BYTES};
 pub use log::{LogFields, LogValue, LOG_KEYS};
 pub use messages::LANGUAGES;
-pub use outcome::{CaptchaArgs, Category, Outcome, OutcomeCode};
+pub use options::{
+    option_spec, OptionKind, OptionSpec, OptionValue, Options, ProviderKind, OPTIONS, OPTION_NAMES,
+};
+pub use outcome::{
+    camel_case, CaptchaArgs, Category, FieldValue, Outcome, OutcomeCode, OUTCOME_FIELDS,
+};
 pub use provider::{
-    answer, code_for_upstream_error, machine_code, IssueFailure, ServerToken,
-    MAX_UPSTREAM_ERROR_LEN,
+    answer, canonical_ip, code_for_siteverify_error, code_for_upstream_error, machine_code,
+    parse_timestamp, IssueFailure, ServerToken, MAX_UPSTREAM_ERROR_LEN,
 };
 pub use redis_store::RedisStore;
 pub use replay::{Claim, MemoryStore, NoStore, ReplayStore, StoreError, StoreFuture};
-pub use token::{fingerprint, TokenType, MAX_TOKEN_BYTES};
+pub use token::{fingerprint, TokenRules, TokenType, MAX_TOKEN_BYTES};
 pub use validate::token_age_ms;
 pub use verifier::{IssueRequest, ValidateRequest, Verifier};
 
@@ -63,6 +69,27 @@ pub mod fuzzing {
     /// Interpret one validate answer with `status` and `body`.
     pub fn read_validate_answer(status: u16, body: &[u8], token: &str) -> Reading {
         let answer = provider::interpret_validate(&Exchange::answered(status, body), token);
+        Reading {
+            failure: answer.failure,
+            upstream_error: answer.upstream_error,
+            solved_at: match answer.solved_at {
+                SolvedAt::Absent => None,
+                SolvedAt::Unix(at) => Some(Some(at)),
+                SolvedAt::Unreadable => Some(None),
+            },
+        }
+    }
+
+    /// Interpret one siteverify answer of `provider` (`recaptcha`,
+    /// `hcaptcha` or `turnstile`).
+    pub fn read_siteverify_answer(
+        provider: crate::ProviderKind,
+        status: u16,
+        body: &[u8],
+        token: &str,
+    ) -> Reading {
+        let answer =
+            provider::interpret_siteverify(provider, &Exchange::answered(status, body), token);
         Reading {
             failure: answer.failure,
             upstream_error: answer.upstream_error,

@@ -56,11 +56,16 @@ pub struct LogFields {
     pub replay_evictions: Option<u64>,
     pub challenge_id: Option<String>,
     pub risk_score: Option<i64>,
+    /// The page's host name as the provider reports it (siteverify).
+    pub hostname: Option<String>,
+    /// The provider's score as sent (reCAPTCHA: 1.0 = human; hCaptcha
+    /// Enterprise: higher = riskier).
+    pub score: Option<f64>,
     pub policy: Option<&'static str>,
 }
 
 /// Every key of the record, in order. Conformance checks this list.
-pub const LOG_KEYS: [&str; 23] = [
+pub const LOG_KEYS: [&str; 25] = [
     "event",
     "outcome",
     "ok",
@@ -83,6 +88,8 @@ pub const LOG_KEYS: [&str; 23] = [
     "replay_evictions",
     "challenge_id",
     "risk_score",
+    "hostname",
+    "score",
     "policy",
 ];
 
@@ -118,6 +125,8 @@ impl LogFields {
                 .map_or(Null, |n| Int(i64::try_from(n).unwrap_or(i64::MAX))),
             opt_str(&self.challenge_id),
             self.risk_score.map_or(Null, Int),
+            opt_str(&self.hostname),
+            self.score.map_or(Null, Float),
             self.policy.map_or(Null, |p| Str(p.into())),
         ];
         LOG_KEYS.into_iter().zip(values).collect()

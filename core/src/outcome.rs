@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::log::LogFields;
+use crate::log::{LogFields, LogValue};
 use crate::messages;
 use crate::token::TokenType;
 
@@ -19,6 +19,8 @@ pub enum OutcomeCode {
     ActionMismatch,
     UidMismatch,
     IpMismatch,
+    HostnameMismatch,
+    ScoreTooLow,
     Rejected,
     Unverifiable,
     Degraded,
@@ -52,7 +54,7 @@ impl Category {
 }
 
 impl OutcomeCode {
-    pub const ALL: [OutcomeCode; 15] = [
+    pub const ALL: [OutcomeCode; 17] = [
         OutcomeCode::Passed,
         OutcomeCode::MissingToken,
         OutcomeCode::MalformedToken,
@@ -61,6 +63,8 @@ impl OutcomeCode {
         OutcomeCode::ActionMismatch,
         OutcomeCode::UidMismatch,
         OutcomeCode::IpMismatch,
+        OutcomeCode::HostnameMismatch,
+        OutcomeCode::ScoreTooLow,
         OutcomeCode::Rejected,
         OutcomeCode::Unverifiable,
         OutcomeCode::Degraded,
@@ -80,6 +84,8 @@ impl OutcomeCode {
             OutcomeCode::ActionMismatch => "action_mismatch",
             OutcomeCode::UidMismatch => "uid_mismatch",
             OutcomeCode::IpMismatch => "ip_mismatch",
+            OutcomeCode::HostnameMismatch => "hostname_mismatch",
+            OutcomeCode::ScoreTooLow => "score_too_low",
             OutcomeCode::Rejected => "rejected",
             OutcomeCode::Unverifiable => "unverifiable",
             OutcomeCode::Degraded => "degraded",
@@ -103,7 +109,9 @@ impl OutcomeCode {
         match self {
             Passed => Category::Passed,
             MissingToken | MalformedToken | Replayed | Expired | ActionMismatch | UidMismatch
-            | IpMismatch | Rejected | Unverifiable => Category::Client,
+            | IpMismatch | HostnameMismatch | ScoreTooLow | Rejected | Unverifiable => {
+                Category::Client
+            }
             Degraded | RateLimited | UpstreamUnavailable => Category::Upstream,
             Misconfigured => Category::Config,
             StoreUnavailable => Category::Store,
@@ -115,7 +123,10 @@ impl OutcomeCode {
     pub fn retryable(self) -> bool {
         !matches!(
             self,
-            OutcomeCode::Passed | OutcomeCode::UidMismatch | OutcomeCode::Misconfigured
+            OutcomeCode::Passed
+                | OutcomeCode::UidMismatch
+                | OutcomeCode::HostnameMismatch
+                | OutcomeCode::Misconfigured
         )
     }
 
@@ -127,7 +138,7 @@ impl OutcomeCode {
                 400
             }
             Replayed => 409,
-            UidMismatch | IpMismatch => 403,
+            UidMismatch | IpMismatch | HostnameMismatch | ScoreTooLow => 403,
             RateLimited => 429,
             Misconfigured => 500,
             Degraded | UpstreamUnavailable | StoreUnavailable => 503,
@@ -174,6 +185,8 @@ pub struct CaptchaArgs {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
     pub code: OutcomeCode,
+    /// The provider that was asked (or would have been).
+    pub provider: &'static str,
     /// The raw upstream error string, when the upstream gave one.
     pub upstream_error: Option<String>,
     pub token_type: Option<TokenType>,
@@ -185,7 +198,67 @@ pub struct Outcome {
     pub uid: Option<String>,
     pub risk_score: Option<i64>,
     pub captcha_args: Option<CaptchaArgs>,
+    /// The page's host name, from providers that report one.
+    pub hostname: Option<String>,
+    /// The provider's score as sent (reCAPTCHA: 1.0 = human; hCaptcha
+    /// Enterprise: higher = riskier). CaptchaLa's is `risk_score`.
+    pub score: Option<f64>,
+    /// Turnstile's customer data, as the page set it.
+    pub cdata: Option<String>,
     pub log_fields: LogFields,
+}
+
+/// The value of one outcome field, in a form every host language has.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    Value(LogValue),
+    /// A nested record; bindings case its keys as they case field names.
+    Record(Vec<(&'static str, LogValue)>),
+    /// Data for log pipelines: keys stay snake_case in every language.
+    Data(Vec<(&'static str, LogValue)>),
+}
+
+/// Every field of an `Outcome`, in order: bindings expose exactly these
+/// (camelCased in JavaScript and PHP) through one generic converter, so a new
+/// field is added here and in `Outcome::fields` only.
+pub const OUTCOME_FIELDS: [&str; 20] = [
+    "ok",
+    "code",
+    "category",
+    "retryable",
+    "http_status",
+    "message",
+    "provider",
+    "upstream_error",
+    "token_type",
+    "token_age_ms",
+    "challenge_id",
+    "action",
+    "uid",
+    "risk_score",
+    "hostname",
+    "score",
+    "cdata",
+    "captcha_args",
+    "log_fields",
+    "log_message",
+];
+
+/// `http_status` → `httpStatus`: field names as JavaScript and PHP spell them.
+pub fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl Outcome {
@@ -208,25 +281,68 @@ impl Outcome {
         self.code.message_for(lang)
     }
 
-    /// The whole outcome as JSON (the CLI prints this; bindings may use it).
+    /// `(name, value)` for every name in `OUTCOME_FIELDS`, in order.
+    pub fn fields(&self) -> Vec<(&'static str, FieldValue)> {
+        use LogValue::{Bool, Int, Null, Str};
+        let text = |v: &Option<String>| v.clone().map_or(Null, Str);
+        let int = |v: Option<i64>| v.map_or(Null, Int);
+        let values = [
+            FieldValue::Value(Bool(self.ok())),
+            FieldValue::Value(Str(self.code.as_str().into())),
+            FieldValue::Value(Str(self.category().as_str().into())),
+            FieldValue::Value(Bool(self.retryable())),
+            FieldValue::Value(Int(self.http_status().into())),
+            FieldValue::Value(Str(self.message().into())),
+            FieldValue::Value(Str(self.provider.into())),
+            FieldValue::Value(text(&self.upstream_error)),
+            FieldValue::Value(self.token_type.map_or(Null, |t| Str(t.as_str().into()))),
+            FieldValue::Value(int(self.token_age_ms)),
+            FieldValue::Value(text(&self.challenge_id)),
+            FieldValue::Value(text(&self.action)),
+            FieldValue::Value(text(&self.uid)),
+            FieldValue::Value(int(self.risk_score)),
+            FieldValue::Value(text(&self.hostname)),
+            FieldValue::Value(self.score.map_or(Null, LogValue::Float)),
+            FieldValue::Value(text(&self.cdata)),
+            match &self.captcha_args {
+                None => FieldValue::Value(Null),
+                Some(args) => FieldValue::Record(vec![
+                    ("platform", text(&args.platform)),
+                    ("user_ip", text(&args.user_ip)),
+                    ("referer", text(&args.referer)),
+                    ("pkg", text(&args.pkg)),
+                    ("solved_at", int(args.solved_at)),
+                    ("risk_score", int(args.risk_score)),
+                ]),
+            },
+            FieldValue::Data(self.log_fields.entries()),
+            FieldValue::Value(Str(self.log_fields.summary())),
+        ];
+        OUTCOME_FIELDS.into_iter().zip(values).collect()
+    }
+
+    /// The whole outcome as JSON, snake_case keys (the CLI prints this).
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "ok": self.ok(),
-            "code": self.code.as_str(),
-            "category": self.category().as_str(),
-            "retryable": self.retryable(),
-            "http_status": self.http_status(),
-            "message": self.message(),
-            "upstream_error": self.upstream_error,
-            "token_type": self.token_type.map(TokenType::as_str),
-            "token_age_ms": self.token_age_ms,
-            "challenge_id": self.challenge_id,
-            "action": self.action,
-            "uid": self.uid,
-            "risk_score": self.risk_score,
-            "captcha_args": self.captcha_args,
-            "log_fields": self.log_fields.to_json(),
-        })
+        let pairs = |entries: Vec<(&'static str, LogValue)>| {
+            entries
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), serde_json::Value::from(v)))
+                .collect::<serde_json::Map<_, _>>()
+        };
+        let map = self
+            .fields()
+            .into_iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    FieldValue::Value(v) => serde_json::Value::from(&v),
+                    FieldValue::Record(entries) | FieldValue::Data(entries) => {
+                        serde_json::Value::Object(pairs(entries))
+                    }
+                };
+                (name.to_string(), value)
+            })
+            .collect::<serde_json::Map<_, _>>();
+        serde_json::Value::Object(map)
     }
 }
 
@@ -256,6 +372,8 @@ mod tests {
             ("action_mismatch", false, "client", true, 400),
             ("uid_mismatch", false, "client", false, 403),
             ("ip_mismatch", false, "client", true, 403),
+            ("hostname_mismatch", false, "client", false, 403),
+            ("score_too_low", false, "client", true, 403),
             ("rejected", false, "client", true, 400),
             ("unverifiable", false, "client", true, 400),
             ("degraded", false, "upstream", true, 503),

@@ -28,9 +28,18 @@ pub enum TokenType {
     Sct,
     /// Any other prefix: the main API decides.
     Unknown,
+    /// A provider whose tokens have no documented prefixes (reCAPTCHA,
+    /// hCaptcha, Turnstile).
+    Opaque,
 }
 
 impl TokenType {
+    /// A token that no prefix describes.
+    pub fn opaque(_: &str) -> TokenType {
+        TokenType::Opaque
+    }
+
+    /// CaptchaLa's prefixes.
     pub fn of(token: &str) -> TokenType {
         const PREFIXES: [(&str, TokenType); 6] = [
             ("pt_", TokenType::Pt),
@@ -55,6 +64,7 @@ impl TokenType {
             TokenType::Client => "client",
             TokenType::Sct => "sct",
             TokenType::Unknown => "unknown",
+            TokenType::Opaque => "opaque",
         }
     }
 
@@ -109,14 +119,37 @@ pub fn fingerprint(app_secret: &str, token: &str) -> String {
     hex
 }
 
-/// Trim surrounding ASCII whitespace (forms add newlines), then judge shape.
+/// How a provider's tokens look: their types and their longest length.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenRules {
+    pub classify: fn(&str) -> TokenType,
+    pub max_bytes: usize,
+}
+
+impl TokenRules {
+    pub const CAPTCHALA: TokenRules = TokenRules {
+        classify: TokenType::of,
+        max_bytes: MAX_TOKEN_BYTES,
+    };
+}
+
+/// `inspect_with` CaptchaLa's rules.
 pub fn inspect<'a>(raw: Option<&'a str>, app_secret: &str) -> Inspection<'a> {
+    inspect_with(raw, app_secret, TokenRules::CAPTCHALA)
+}
+
+/// Trim surrounding ASCII whitespace (forms add newlines), then judge shape.
+pub fn inspect_with<'a>(
+    raw: Option<&'a str>,
+    app_secret: &str,
+    rules: TokenRules,
+) -> Inspection<'a> {
     let text = match raw.map(|t| t.trim_matches(|c: char| c.is_ascii_whitespace())) {
         None | Some("") => return Inspection::Missing,
         Some(text) => text,
     };
-    let token_type = TokenType::of(text);
-    if text.len() > MAX_TOKEN_BYTES {
+    let token_type = (rules.classify)(text);
+    if text.len() > rules.max_bytes {
         return Inspection::Oversized(token_type);
     }
     let token = InspectedToken {

@@ -74,10 +74,13 @@ fn finish(inner: &Inner, request: &ValidateRequest, trace: Trace, code: OutcomeC
         replay_evictions: inner.store.evictions(),
         challenge_id: answer.challenge_id.clone(),
         risk_score: answer.risk_score,
+        hostname: answer.hostname.clone(),
+        score: answer.score,
         policy: if code.ok() { trace.policy } else { None },
     };
     Outcome {
         code,
+        provider: inner.provider.name(),
         upstream_error: answer.upstream_error,
         token_type: trace.token_type,
         token_age_ms: trace.token_age_ms,
@@ -86,6 +89,9 @@ fn finish(inner: &Inner, request: &ValidateRequest, trace: Trace, code: OutcomeC
         uid: answer.uid,
         risk_score: answer.risk_score,
         captcha_args: answer.captcha_args,
+        hostname: answer.hostname,
+        score: answer.score,
+        cdata: answer.cdata,
         log_fields,
     }
 }
@@ -103,7 +109,11 @@ pub(crate) async fn run(inner: &Inner, request: ValidateRequest) -> Outcome {
         answer: ValidateAnswer::default(),
         token_age_ms: None,
     };
-    let token = match token::inspect(request.token.as_deref(), &inner.config.app_secret) {
+    let token = match token::inspect_with(
+        request.token.as_deref(),
+        &inner.config.secret,
+        inner.provider.token_rules(),
+    ) {
         Inspection::Missing => return finish(inner, &request, trace, OutcomeCode::MissingToken),
         Inspection::Oversized(token_type) => {
             trace.token_type = Some(token_type);
@@ -131,6 +141,12 @@ async fn decide(
     let config = &inner.config;
     if token.token_type.is_client_only() && !config.policy.allow_client_only {
         return OutcomeCode::Unverifiable;
+    }
+    if non_empty(&request.uid).is_some() && !inner.provider.binds_uid() {
+        // Decided before the claim: the token stays usable once the caller
+        // stops asking for a uid.
+        trace.answer.upstream_error = Some(answer::UID_NOT_SUPPORTED.into());
+        return OutcomeCode::Misconfigured;
     }
 
     // Replay guard: claim before anything else can happen.
@@ -225,10 +241,35 @@ async fn ask_upstream(
             }
         }
     }
+    let checks = &config.checks;
+    if !checks.expected_hostnames.is_empty() {
+        let hostname = trace
+            .answer
+            .hostname
+            .as_deref()
+            .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase());
+        if !hostname.is_some_and(|h| checks.expected_hostnames.contains(&h)) {
+            return OutcomeCode::HostnameMismatch;
+        }
+    }
     if let Some(expected) = non_empty(&request.action) {
-        if trace.answer.action.as_deref() != Some(expected.as_str()) {
+        let matches = trace
+            .answer
+            .action
+            .as_deref()
+            .is_some_and(|answered| inner.provider.action_matches(&expected, answered));
+        if !matches {
             return OutcomeCode::ActionMismatch;
         }
+    }
+    let human_enough = |score: f64| checks.min_score.map_or(true, |min| score >= min);
+    if trace.answer.humanity.is_some_and(|s| !human_enough(s))
+        || trace
+            .answer
+            .risk
+            .is_some_and(|risk| checks.max_risk_score.is_some_and(|max| risk > max))
+    {
+        return OutcomeCode::ScoreTooLow;
     }
     if let Some(expected) = non_empty(&request.uid) {
         if trace.answer.uid.as_deref() != Some(expected.as_str()) {

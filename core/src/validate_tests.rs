@@ -15,6 +15,7 @@ use crate::replay::{BrokenStore, MemoryStore, ReplayStore};
 struct Fake {
     answers: Mutex<VecDeque<ValidateAnswer>>,
     calls: Arc<AtomicUsize>,
+    binds_uid: bool,
 }
 
 /// A verifier's insides around a fake provider, and the provider's call count.
@@ -33,6 +34,9 @@ impl std::ops::Deref for Harness {
 impl Provider for Fake {
     fn name(&self) -> &'static str {
         "fake"
+    }
+    fn binds_uid(&self) -> bool {
+        self.binds_uid
     }
     fn verify<'a>(&'a self, _request: VerifyRequest<'a>) -> VerifyFuture<'a> {
         self.calls.fetch_add(1, Ordering::SeqCst);
@@ -67,12 +71,14 @@ fn inner_with(
     };
     tweak(&mut options);
     let calls = Arc::new(AtomicUsize::new(0));
+    let binds_uid = options.provider.is_none();
     let inner = Inner {
         config: Config::resolve(options).expect("config"),
         store,
         provider: Box::new(Fake {
             answers: Mutex::new(answers.into()),
             calls: calls.clone(),
+            binds_uid,
         }),
     };
     Harness { inner, calls }
@@ -288,4 +294,181 @@ fn a_provider_without_server_tokens_says_so() {
         Some("not_supported_by_fake")
     );
     assert!(failure.to_string().contains("not_supported_by_fake"));
+}
+
+/// Options for a siteverify-style provider (the fake then binds no uid).
+fn siteverify(options: &mut Options) {
+    options.provider = Some("recaptcha".into());
+    options.app_key = None;
+    options.app_secret = None;
+    options.secret_key = Some("secret".into());
+}
+
+#[test]
+fn when_several_checks_fail_the_first_in_order_decides() {
+    // expiry, hostname, action, score, uid
+    let everything_wrong = |solved_at| ValidateAnswer {
+        solved_at,
+        hostname: Some("evil.example".into()),
+        action: Some("signup".into()),
+        humanity: Some(0.1),
+        uid: Some("someone-else".into()),
+        ..ValidateAnswer::default()
+    };
+    let inner = inner_with(
+        vec![
+            everything_wrong(solved_s_ago(1000)),
+            everything_wrong(solved_s_ago(1)),
+            ValidateAnswer {
+                hostname: Some("Good.Example.".into()),
+                ..everything_wrong(solved_s_ago(1))
+            },
+            ValidateAnswer {
+                hostname: Some("good.example".into()),
+                action: Some("login".into()),
+                ..everything_wrong(solved_s_ago(1))
+            },
+        ],
+        Box::new(MemoryStore::new(100)),
+        |o| {
+            siteverify(o);
+            o.expected_hostnames = Some(vec!["good.example".into()]);
+        },
+    );
+    let login = |text: &str| ValidateRequest {
+        action: Some("login".into()),
+        ..token(text)
+    };
+    let codes: Vec<OutcomeCode> = ["pt_1", "pt_2", "pt_3", "pt_4"]
+        .iter()
+        .map(|t| validate(&inner, login(t)).code)
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            OutcomeCode::Expired,
+            OutcomeCode::HostnameMismatch,
+            OutcomeCode::ActionMismatch,
+            OutcomeCode::ScoreTooLow,
+        ]
+    );
+    // The score comes before the uid (CaptchaLa binds uids and has a risk
+    // score).
+    let captchala = inner_with(
+        vec![ValidateAnswer {
+            risk: Some(90.0),
+            uid: Some("someone-else".into()),
+            ..ValidateAnswer::default()
+        }],
+        Box::new(MemoryStore::new(100)),
+        |o| o.max_risk_score = Some(50.0),
+    );
+    let request = ValidateRequest {
+        uid: Some("user-1".into()),
+        ..token("pt_5")
+    };
+    assert_eq!(validate(&captchala, request).code, OutcomeCode::ScoreTooLow);
+}
+
+#[test]
+fn hostnames_must_be_listed_and_present() {
+    let with_host = |h: Option<&str>| ValidateAnswer {
+        hostname: h.map(str::to_string),
+        ..ValidateAnswer::default()
+    };
+    let inner = inner_with(
+        vec![
+            with_host(Some("shop.example")),
+            with_host(Some("SHOP.example")),
+            with_host(None),
+            with_host(Some("")),
+            with_host(Some("shop.example.evil")),
+        ],
+        Box::new(MemoryStore::new(100)),
+        |o| {
+            siteverify(o);
+            o.expected_hostnames = Some(vec!["shop.example".into(), "www.shop.example".into()]);
+        },
+    );
+    let codes: Vec<OutcomeCode> = (0..5)
+        .map(|i| validate(&inner, token(&format!("tok{i}"))).code)
+        .collect();
+    use OutcomeCode::{HostnameMismatch, Passed};
+    assert_eq!(
+        codes,
+        [
+            Passed,
+            Passed,
+            HostnameMismatch,
+            HostnameMismatch,
+            HostnameMismatch
+        ]
+    );
+    let outcome = validate(&inner, token("tok9"));
+    assert_eq!(outcome.provider, "fake");
+    assert_eq!(outcome.log_fields.hostname, None);
+}
+
+#[test]
+fn scores_are_checked_in_their_own_direction() {
+    let humanity = |s: f64| ValidateAnswer {
+        humanity: Some(s),
+        score: Some(s),
+        ..ValidateAnswer::default()
+    };
+    let risk = |s: f64| ValidateAnswer {
+        risk: Some(s),
+        score: Some(s),
+        ..ValidateAnswer::default()
+    };
+    // reCAPTCHA's default min_score is 0.5; a score equal to it passes.
+    let recaptcha = inner_with(
+        vec![humanity(0.3), humanity(0.5), humanity(0.9), valid()],
+        Box::new(MemoryStore::new(100)),
+        siteverify,
+    );
+    let codes: Vec<OutcomeCode> = (0..4)
+        .map(|i| validate(&recaptcha, token(&format!("r{i}"))).code)
+        .collect();
+    use OutcomeCode::{Passed, ScoreTooLow};
+    assert_eq!(codes, [ScoreTooLow, Passed, Passed, Passed]);
+    let low = validate(&recaptcha, token("r9"));
+    assert_eq!(low.score, None);
+
+    let hcaptcha = inner_with(
+        vec![risk(0.9), risk(0.4), risk(0.9)],
+        Box::new(MemoryStore::new(100)),
+        |o| {
+            siteverify(o);
+            o.provider = Some("hcaptcha".into());
+            o.max_risk_score = Some(0.5);
+        },
+    );
+    let first = validate(&hcaptcha, token("h0"));
+    assert_eq!(first.code, ScoreTooLow);
+    assert_eq!(first.log_fields.score, Some(0.9));
+    assert!(first.retryable());
+    assert_eq!(first.http_status(), 403);
+    assert_eq!(validate(&hcaptcha, token("h1")).code, Passed);
+    // No max_risk_score: no risk check.
+    let unchecked = inner_with(vec![risk(0.99)], Box::new(MemoryStore::new(100)), |o| {
+        siteverify(o);
+        o.provider = Some("hcaptcha".into());
+    });
+    assert_eq!(validate(&unchecked, token("h2")).code, Passed);
+}
+
+#[test]
+fn a_uid_with_a_provider_that_cannot_bind_one_is_a_config_error() {
+    let inner = inner_with(vec![valid()], Box::new(MemoryStore::new(100)), siteverify);
+    let with_uid = ValidateRequest {
+        uid: Some("user-1".into()),
+        ..token("tok-uid")
+    };
+    let outcome = validate(&inner, with_uid);
+    assert_eq!(outcome.code, OutcomeCode::Misconfigured);
+    assert_eq!(outcome.upstream_error.as_deref(), Some("uid_not_supported"));
+    assert_eq!(calls(&inner), 0);
+    // Nothing was claimed: the same token still works without the uid.
+    assert_eq!(validate(&inner, token("tok-uid")).code, OutcomeCode::Passed);
 }

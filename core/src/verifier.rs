@@ -4,11 +4,12 @@
 
 use std::sync::Arc;
 
+use crate::config::ProviderKind;
 use crate::config::{Config, Mode, Options, StoreSpec};
 use crate::error::Error;
 use crate::forksafe::ForkSafeMutex;
 use crate::outcome::Outcome;
-use crate::provider::{CaptchaLa, IssueFailure, Provider, ServerToken};
+use crate::provider::{CaptchaLa, IssueFailure, Provider, ServerToken, Siteverify};
 use crate::redis_store::RedisStore;
 use crate::replay::{BrokenStore, MemoryStore, NoStore, ReplayStore};
 use crate::runtime;
@@ -104,7 +105,10 @@ impl Verifier {
                 Err(reason) => Box::new(BrokenStore(reason)),
             },
         };
-        let provider = Box::new(CaptchaLa::new(&config));
+        let provider: Box<dyn Provider> = match config.provider {
+            ProviderKind::CaptchaLa => Box::new(CaptchaLa::new(&config)),
+            _ => Box::new(Siteverify::new(&config)),
+        };
         Verifier {
             inner: Arc::new(Inner {
                 config,
@@ -127,6 +131,13 @@ impl Verifier {
             .entry(key)
             .or_insert_with(|| Verifier::from_config(config))
             .clone()
+    }
+
+    /// The form field the provider's widget posts the token in
+    /// (`captchala_token`, `g-recaptcha-response`, `h-captcha-response`,
+    /// `cf-turnstile-response`): framework helpers read it by default.
+    pub fn form_field(&self) -> &'static str {
+        self.inner.config.provider.form_field()
     }
 
     pub fn config(&self) -> &Config {

@@ -37,6 +37,21 @@ pub struct Behaviour {
     /// valid answer (unless `body` says otherwise), which a client that
     /// follows no redirect must still refuse.
     pub location: Option<String>,
+    /// siteverify: the `success` flag (default true unless `error` or
+    /// `error_codes` is given).
+    pub success: Option<bool>,
+    /// siteverify: several `error-codes` (`error` gives one).
+    pub error_codes: Option<Vec<String>>,
+    /// siteverify: the answer's `score`.
+    pub score: Option<f64>,
+    /// siteverify: the answer's `hostname` (default `localhost`).
+    pub hostname: Option<String>,
+    /// siteverify: leave `hostname` out.
+    pub no_hostname: bool,
+    /// siteverify: Turnstile's `cdata`.
+    pub cdata: Option<String>,
+    /// siteverify: this raw `challenge_ts` instead of now + offset.
+    pub challenge_ts: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -83,7 +98,7 @@ fn flag(map: &Map<String, Value>, key: &str) -> Result<bool, String> {
     }
 }
 
-const KNOWN_KEYS: [&str; 20] = [
+const KNOWN_KEYS: [&str; 27] = [
     "delay_ms",
     "http_status",
     "error",
@@ -104,6 +119,13 @@ const KNOWN_KEYS: [&str; 20] = [
     "no_data",
     "times",
     "location",
+    "success",
+    "error_codes",
+    "score",
+    "hostname",
+    "no_hostname",
+    "cdata",
+    "challenge_ts",
 ];
 
 impl Behaviour {
@@ -157,6 +179,30 @@ impl Behaviour {
             no_data: flag(map, "no_data")?,
             times: uint(map, "times")?,
             location: string(map, "location")?,
+            success: match map.get("success") {
+                None | Some(Value::Null) => None,
+                Some(Value::Bool(b)) => Some(*b),
+                Some(_) => return Err("success: expected true or false".into()),
+            },
+            error_codes: match map.get("error_codes") {
+                None | Some(Value::Null) => None,
+                Some(Value::Array(items)) => Some(
+                    items
+                        .iter()
+                        .map(|i| i.as_str().map(str::to_string))
+                        .collect::<Option<Vec<_>>>()
+                        .ok_or("error_codes: expected a list of strings")?,
+                ),
+                Some(_) => return Err("error_codes: expected a list of strings".into()),
+            },
+            score: match map.get("score") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(v.as_f64().ok_or("score: expected a number")?),
+            },
+            hostname: string(map, "hostname")?,
+            no_hostname: flag(map, "no_hostname")?,
+            cdata: string(map, "cdata")?,
+            challenge_ts: string(map, "challenge_ts")?,
         })
     }
 }

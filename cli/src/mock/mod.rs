@@ -1,12 +1,15 @@
-//! `passgate mock`: a local CaptchaLa emulator (DESIGN §9).
+//! `passgate mock`: a local emulator of every provider (DESIGN §9).
 //!
-//! Serves `POST /v1/validate`, `POST /api/validate` (backup) and
-//! `POST /v1/server/challenge/issue`; consumes tokens like the real service;
+//! Serves CaptchaLa's `POST /v1/validate`, `POST /api/validate` (backup) and
+//! `POST /v1/server/challenge/issue`, and the reCAPTCHA, hCaptcha and
+//! Turnstile siteverify endpoints (`siteverify.rs`); consumes tokens like the
+//! real services;
 //! answers per token as scripted; counts connections and calls. Admin
 //! endpoints live under `/__mock/`.
 
 mod behaviour;
 mod http;
+mod siteverify;
 mod tls;
 
 use std::collections::{HashMap, HashSet};
@@ -21,16 +24,23 @@ use tokio::net::TcpListener;
 
 use behaviour::{envelope_error, reason_phrase, scripted_failure, valid_answer, Reply};
 pub use behaviour::{Behaviour, ErrorPlace, Fault};
+pub use siteverify::{HCAPTCHA_TEST_SITE_KEYS, HCAPTCHA_TEST_TOKENS, TURNSTILE_DUMMY_TOKEN};
 pub use tls::ThrowawayCerts;
 
 pub const DEFAULT_APP_KEY: &str = "test-app-key";
 pub const DEFAULT_APP_SECRET: &str = "test-app-secret";
+/// The siteverify secret the emulator accepts (besides the test secrets).
+pub const DEFAULT_SECRET_KEY: &str = "test-secret-key";
+/// The hCaptcha site key the emulator accepts as `sitekey`.
+pub const DEFAULT_SITE_KEY: &str = "test-site-key";
 
 #[derive(Debug, Clone)]
 pub struct MockOptions {
     pub bind: SocketAddr,
     pub app_key: String,
     pub app_secret: String,
+    pub secret_key: String,
+    pub site_key: String,
     pub tls: bool,
     pub scripts: HashMap<String, Behaviour>,
 }
@@ -41,6 +51,8 @@ impl Default for MockOptions {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             app_key: DEFAULT_APP_KEY.into(),
             app_secret: DEFAULT_APP_SECRET.into(),
+            secret_key: DEFAULT_SECRET_KEY.into(),
+            site_key: DEFAULT_SITE_KEY.into(),
             tls: false,
             scripts: HashMap::new(),
         }
@@ -55,6 +67,8 @@ struct Counters {
     validate_calls: AtomicU64,
     backup_validate_calls: AtomicU64,
     issue_calls: AtomicU64,
+    siteverify_calls: AtomicU64,
+    idempotency_key_reuses: AtomicU64,
     challenge_seq: AtomicU64,
 }
 
@@ -66,6 +80,9 @@ pub struct Stats {
     pub validate_calls: u64,
     pub backup_validate_calls: u64,
     pub issue_calls: u64,
+    pub siteverify_calls: u64,
+    /// siteverify calls that repeated an earlier call's `idempotency_key`.
+    pub idempotency_key_reuses: u64,
 }
 
 #[derive(Default)]
@@ -74,11 +91,18 @@ struct Tokens {
     scripts: HashMap<String, Behaviour>,
     /// Calls answered by each script with `times`.
     script_uses: HashMap<String, u64>,
+    /// siteverify: each consumed token's first idempotency key and answer.
+    siteverify_answers: HashMap<String, (Option<String>, Value)>,
+    seen_idempotency_keys: HashSet<String>,
+    /// The last siteverify request, secret and token left out.
+    last_siteverify: Value,
 }
 
 pub struct State {
     app_key: String,
     app_secret: String,
+    secret_key: String,
+    site_key: String,
     counters: Counters,
     tokens: Mutex<Tokens>,
 }
@@ -96,7 +120,39 @@ impl State {
             validate_calls: c.validate_calls.load(Ordering::SeqCst),
             backup_validate_calls: c.backup_validate_calls.load(Ordering::SeqCst),
             issue_calls: c.issue_calls.load(Ordering::SeqCst),
+            siteverify_calls: c.siteverify_calls.load(Ordering::SeqCst),
+            idempotency_key_reuses: c.idempotency_key_reuses.load(Ordering::SeqCst),
         }
+    }
+
+    /// Remember what a siteverify call sent (never the secret or token).
+    fn record_siteverify(
+        &self,
+        provider: passgate_core::ProviderKind,
+        content_type: Option<&str>,
+        fields: &HashMap<String, String>,
+    ) {
+        let mut tokens = self.tokens();
+        if let Some(key) = fields.get("idempotency_key") {
+            if !tokens.seen_idempotency_keys.insert(key.clone()) {
+                self.counters
+                    .idempotency_key_reuses
+                    .fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let shown: serde_json::Map<String, Value> = fields
+            .iter()
+            .filter(|(name, _)| !matches!(name.as_str(), "secret" | "response"))
+            .map(|(name, value)| (name.clone(), value.as_str().into()))
+            .collect();
+        let mut names: Vec<&String> = fields.keys().collect();
+        names.sort();
+        tokens.last_siteverify = json!({
+            "provider": provider.as_str(),
+            "content_type": content_type,
+            "field_names": names,
+            "fields": shown,
+        });
     }
 
     pub fn script(&self, key: &str, behaviour: Behaviour) {
@@ -114,12 +170,16 @@ impl State {
             &c.validate_calls,
             &c.backup_validate_calls,
             &c.issue_calls,
+            &c.siteverify_calls,
+            &c.idempotency_key_reuses,
         ] {
             counter.store(0, Ordering::SeqCst);
         }
         let mut tokens = self.tokens();
         tokens.consumed.clear();
         tokens.script_uses.clear();
+        tokens.siteverify_answers.clear();
+        tokens.seen_idempotency_keys.clear();
     }
 
     /// The script for `key` if it still applies (counting this use).
@@ -256,6 +316,8 @@ pub async fn bind(options: MockOptions) -> std::io::Result<Bound> {
         state: Arc::new(State {
             app_key: options.app_key,
             app_secret: options.app_secret,
+            secret_key: options.secret_key,
+            site_key: options.site_key,
             counters: Counters::default(),
             tokens: Mutex::new(Tokens {
                 scripts: options.scripts,
@@ -397,8 +459,15 @@ async fn route(state: &State, request: &http::Request) -> Reply {
             state.counters.issue_calls.fetch_add(1, Ordering::SeqCst);
             issue(state, request).await
         }
+        ("POST", path) if siteverify::provider_for_path(path).is_some() => {
+            match siteverify::provider_for_path(path) {
+                Some(provider) => siteverify::siteverify(state, request, provider).await,
+                None => Reply::Json(404, json!({})),
+            }
+        }
         ("GET", "/__mock/stats") => {
             let s = state.stats();
+            let last_siteverify = state.tokens().last_siteverify.clone();
             Reply::Json(
                 200,
                 json!({
@@ -407,6 +476,9 @@ async fn route(state: &State, request: &http::Request) -> Reply {
                     "validate_calls": s.validate_calls,
                     "backup_validate_calls": s.backup_validate_calls,
                     "issue_calls": s.issue_calls,
+                    "siteverify_calls": s.siteverify_calls,
+                    "idempotency_key_reuses": s.idempotency_key_reuses,
+                    "last_siteverify": last_siteverify,
                 }),
             )
         }

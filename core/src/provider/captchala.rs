@@ -249,8 +249,10 @@ fn valid_answer(data: &Map<String, Value>) -> ValidateAnswer {
         action: text(data.get("action")),
         uid: text(data.get("uid")),
         risk_score: args.risk_score,
+        risk: args.risk_score.map(|r| r as f64),
         captcha_args: has_args.then_some(args),
         solved_at,
+        ..ValidateAnswer::default()
     }
 }
 
@@ -327,7 +329,7 @@ impl CaptchaLa {
             api_base: config.api_base.clone(),
             backup_api_base: config.backup_api_base.clone(),
             app_key: config.app_key.clone(),
-            app_secret: config.app_secret.clone(),
+            app_secret: config.secret.clone(),
             client_key: ClientKey {
                 extra_ca_pem: config.extra_ca_pem.clone(),
                 connect_timeout: config.timeout,

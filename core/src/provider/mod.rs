@@ -5,6 +5,7 @@
 //! record) is the same for every provider. Shared HTTP: `crate::http`.
 
 mod captchala;
+mod siteverify;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -13,10 +14,12 @@ use std::time::Duration;
 pub(crate) use captchala::CaptchaLa;
 pub use captchala::{code_for_upstream_error, IssueFailure, ServerToken};
 pub(crate) use captchala::{interpret_issue, interpret_validate};
+pub use siteverify::{canonical_ip, code_for_siteverify_error, parse_timestamp};
+pub(crate) use siteverify::{interpret_siteverify, Siteverify};
 
 use crate::error::Error;
 use crate::outcome::{CaptchaArgs, OutcomeCode};
-use crate::token::InspectedToken;
+use crate::token::{InspectedToken, TokenRules};
 use crate::verifier::IssueRequest;
 
 /// `upstream_error` codes for answers that arrived but could not be used.
@@ -36,6 +39,9 @@ pub mod answer {
     /// The upstream's error string is not a short machine code (or repeats
     /// the token): it is not copied.
     pub const UNRECOGNIZED: &str = "unrecognized";
+
+    /// An expected uid was given to a provider that cannot bind one.
+    pub const UID_NOT_SUPPORTED: &str = "uid_not_supported";
 
     pub const ALL: [&str; 6] = [
         NOT_JSON,
@@ -97,6 +103,17 @@ pub(crate) struct ValidateAnswer {
     pub risk_score: Option<i64>,
     pub captcha_args: Option<CaptchaArgs>,
     pub solved_at: SolvedAt,
+    /// The page's host name, from providers that report one.
+    pub hostname: Option<String>,
+    /// Turnstile's customer data, as the page set it.
+    pub cdata: Option<String>,
+    /// The provider's score as sent (meaning differs per provider).
+    pub score: Option<f64>,
+    /// A score where 1.0 means human (reCAPTCHA), for `min_score`.
+    pub humanity: Option<f64>,
+    /// A score where higher means riskier (hCaptcha Enterprise, CaptchaLa),
+    /// for `max_risk_score`.
+    pub risk: Option<f64>,
 }
 
 /// One validation as a provider sees it.
@@ -141,6 +158,22 @@ pub(crate) trait Provider: Send + Sync {
 
     /// Ask the provider about one token, within `request.timeout`.
     fn verify<'a>(&'a self, request: VerifyRequest<'a>) -> VerifyFuture<'a>;
+
+    /// How this provider's tokens look.
+    fn token_rules(&self) -> TokenRules {
+        TokenRules::CAPTCHALA
+    }
+
+    /// Whether the answer's action is the one expected.
+    fn action_matches(&self, expected: &str, answered: &str) -> bool {
+        expected == answered
+    }
+
+    /// Whether tokens can be bound to a uid (else an expected uid is a
+    /// configuration error, never a silent pass).
+    fn binds_uid(&self) -> bool {
+        true
+    }
 
     /// Issue a server token; only some providers have them (the others
     /// fail with `not_supported_by_<provider>`).
