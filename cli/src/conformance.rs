@@ -16,23 +16,47 @@ fn option_value(value: &Value, emulator: &str) -> OptionValue {
     match value {
         Value::Null => OptionValue::Null,
         Value::Bool(b) => OptionValue::Bool(*b),
-        Value::Number(n) => n.as_i64().map_or(OptionValue::Null, OptionValue::Int),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => OptionValue::Int(i),
+            None => n.as_f64().map_or(OptionValue::Null, OptionValue::Float),
+        },
         Value::String(s) => OptionValue::Str(s.replace("{emulator}", emulator)),
+        Value::Array(items) => OptionValue::List(
+            items
+                .iter()
+                .map(|i| i.as_str().unwrap_or_default().to_string())
+                .collect(),
+        ),
         other => OptionValue::Str(other.to_string()),
     }
 }
 
-/// The verifier for one case: defaults, then the case's options. Values are
-/// given explicitly, so the environment does not leak in.
-pub fn verifier_for(doc: &Value, case: &Value, emulator: &str) -> Result<Verifier, String> {
-    let mut options = Options::default();
-    let layers = [&doc["defaults"]["options"], &case["options"]];
+/// A case's options as the file gives them: `defaults.options`, then the
+/// case's provider's `defaults.provider_options`, then the case's own.
+pub fn options_of(doc: &Value, case: &Value) -> serde_json::Map<String, Value> {
+    let provider = case["provider"].as_str().unwrap_or("captchala");
+    let layers = [
+        &doc["defaults"]["options"],
+        &doc["defaults"]["provider_options"][provider],
+        &case["options"],
+    ];
+    let mut merged = serde_json::Map::new();
     for layer in layers {
         for (name, value) in layer.as_object().into_iter().flatten() {
-            options
-                .set(name, option_value(value, emulator))
-                .map_err(|e| e.to_string())?;
+            merged.insert(name.clone(), value.clone());
         }
+    }
+    merged
+}
+
+/// The verifier for one case (see `options_of`). Values are given
+/// explicitly, so the environment does not leak in.
+pub fn verifier_for(doc: &Value, case: &Value, emulator: &str) -> Result<Verifier, String> {
+    let mut options = Options::default();
+    for (name, value) in options_of(doc, case) {
+        options
+            .set(&name, option_value(&value, emulator))
+            .map_err(|e| e.to_string())?;
     }
     passgate_core::Config::resolve(options)
         .map(Verifier::from_config)
@@ -149,9 +173,11 @@ pub fn run(emulator: &str, demo_only: bool) -> Result<Vec<CallResult>, String> {
         }
         let name = case["name"].as_str().unwrap_or("?").to_string();
         let verifier = verifier_for(&doc, case, emulator).map_err(|e| format!("{name}: {e}"))?;
-        let secret = case["options"]["app_secret"]
-            .as_str()
-            .or(doc["defaults"]["options"]["app_secret"].as_str())
+        let options = options_of(&doc, case);
+        let secret = options
+            .get("app_secret")
+            .or(options.get("secret_key"))
+            .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
         for (index, call) in case["calls"].as_array().into_iter().flatten().enumerate() {

@@ -44,6 +44,13 @@ fn cases_cover_every_code_and_log_key() {
     for code in OutcomeCode::ALL {
         assert!(codes.contains(code.as_str()), "no case for {code}");
     }
+    for provider in ["recaptcha", "hcaptcha", "turnstile"] {
+        let count = cases
+            .iter()
+            .filter(|c| c["provider"].as_str() == Some(provider))
+            .count();
+        assert!(count >= 25, "{count} cases for {provider}");
+    }
     let keys: HashSet<&str> = calls
         .iter()
         .flat_map(|c| {
