@@ -7,15 +7,18 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * @param {object} options
  * @param {import('./index').Verifier} options.verifier
  * @param {string} [options.action] the action the token must be solved for
- * @param {string} [options.field='captchala_token'] body field holding the token
+ * @param {string} [options.field] body field holding the token (default: the
+ *   provider's own, `verifier.formField`: captchala_token, g-recaptcha-response,
+ *   h-captcha-response or cf-turnstile-response)
  * @param {string} [options.header] a request header to read the token from when the body has none
  * @param {(req, res, outcome) => void} [options.onFailure] answer a failure yourself
  */
 function requireCaptcha(options) {
-  const { verifier, action, field = 'captchala_token', header, onFailure } = options || {};
+  const { verifier, action, header, onFailure } = options || {};
   if (!verifier || typeof verifier.validate !== 'function') {
     throw new TypeError('passgate/express: requireCaptcha needs { verifier }');
   }
+  const field = options.field || verifier.formField || 'captchala_token';
   return async function passgateRequireCaptcha(req, res, next) {
     req.passgate = null;
     if (SAFE_METHODS.has(req.method)) return next();

@@ -9,6 +9,8 @@ export type OutcomeCode =
   | 'action_mismatch'
   | 'uid_mismatch'
   | 'ip_mismatch'
+  | 'hostname_mismatch'
+  | 'score_too_low'
   | 'rejected'
   | 'unverifiable'
   | 'degraded'
@@ -18,7 +20,8 @@ export type OutcomeCode =
   | 'store_unavailable';
 
 export type Category = 'passed' | 'client' | 'upstream' | 'config' | 'store';
-export type TokenType = 'pt' | 'offline' | 'dg' | 'co' | 'client' | 'sct' | 'unknown';
+export type TokenType = 'pt' | 'offline' | 'dg' | 'co' | 'client' | 'sct' | 'unknown' | 'opaque';
+export type Provider = 'captchala' | 'recaptcha' | 'hcaptcha' | 'turnstile';
 
 /** The structured log record: the same snake_case keys in every language. */
 export interface LogFields {
@@ -26,7 +29,7 @@ export interface LogFields {
   readonly outcome: OutcomeCode;
   readonly ok: boolean;
   readonly category: Category;
-  readonly provider: 'captchala';
+  readonly provider: Provider;
   readonly environment: string;
   readonly action: string | null;
   readonly token_present: boolean;
@@ -45,6 +48,10 @@ export interface LogFields {
   readonly replay_evictions: number | null;
   readonly challenge_id: string | null;
   readonly risk_score: number | null;
+  /** The page's host name as the provider reports it (reCAPTCHA, hCaptcha, Turnstile). */
+  readonly hostname: string | null;
+  /** The provider's score as sent (reCAPTCHA: 1.0 = human; hCaptcha Enterprise: higher = riskier). */
+  readonly score: number | null;
   readonly policy: 'allow_client_only' | 'allow_degraded' | 'fail_open_on_store_error' | null;
 }
 
@@ -66,6 +73,7 @@ export declare class Outcome {
   readonly httpStatus: number;
   /** A short user-safe English sentence. */
   readonly message: string;
+  readonly provider: Provider;
   readonly upstreamError: string | null;
   readonly tokenType: TokenType | null;
   readonly tokenAgeMs: number | null;
@@ -74,6 +82,12 @@ export declare class Outcome {
   readonly action: string | null;
   readonly uid: string | null;
   readonly riskScore: number | null;
+  /** The page's host name, from reCAPTCHA, hCaptcha and Turnstile. */
+  readonly hostname: string | null;
+  /** The provider's score as sent (reCAPTCHA: 1.0 = human; hCaptcha Enterprise: higher = riskier). */
+  readonly score: number | null;
+  /** Turnstile's customer data, as the page set it. */
+  readonly cdata: string | null;
   readonly captchaArgs: CaptchaArgs | null;
   readonly logFields: LogFields;
   /** A one-line summary for text logs. */
@@ -88,12 +102,19 @@ export interface Logger {
   warn(obj: LogFields, msg: string): unknown;
 }
 
+/** Every option of the core's option table, camelCased (checked by a test). */
 export interface VerifierOptions {
+  provider?: Provider;
   appKey?: string;
   appSecret?: string;
+  secretKey?: string;
+  siteKey?: string;
   environment?: string;
   apiBase?: string;
   backupApiBase?: string;
+  expectedHostnames?: string[];
+  minScore?: number;
+  maxRiskScore?: number;
   /** 'memory' (default), 'none', or a redis:// (rediss:// for TLS) URL. */
   replayStore?: string;
   /** Redis key prefix, default 'passgate:replay:'. */
@@ -104,11 +125,11 @@ export interface VerifierOptions {
   maxTokenAgeS?: number;
   clockSkewS?: number;
   mode?: 'live' | 'test';
+  caFile?: string;
+  maxEntries?: number;
   allowClientOnly?: boolean;
   allowDegraded?: boolean;
   failOpenOnStoreError?: boolean;
-  caFile?: string;
-  maxEntries?: number;
   logger?: Logger;
 }
 
@@ -143,7 +164,18 @@ export declare class Verifier {
   validateSync(token: string | null | undefined, options?: ValidateOptions): Outcome;
   /** @throws PassgateError with code 'PASSGATE_ISSUE' (and `outcome`, `upstreamError`) when refused. */
   issueServerToken(action: string, options?: IssueOptions): Promise<ServerToken>;
-  toJSON(): { appKey: string; environment: string; mode: 'live' | 'test'; apiBase: string; replayStore: string };
+  readonly provider: Provider;
+  /** The form field the provider's widget posts the token in. */
+  readonly formField: string;
+  toJSON(): {
+    provider: Provider;
+    formField: string;
+    appKey: string;
+    environment: string;
+    mode: 'live' | 'test';
+    apiBase: string;
+    replayStore: string;
+  };
 }
 
 export declare class PassgateError extends Error {
@@ -156,3 +188,5 @@ export declare class PassgateError extends Error {
 
 export declare const LOG_KEYS: readonly (keyof LogFields)[];
 export declare const OUTCOME_CODES: readonly OutcomeCode[];
+export declare const OUTCOME_FIELDS: readonly string[];
+export declare const OPTION_NAMES: readonly string[];

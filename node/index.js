@@ -9,6 +9,8 @@ const native = require('./passgate.node');
 
 const LOG_KEYS = Object.freeze(native.logKeys());
 const OUTCOME_CODES = Object.freeze(native.outcomeCodes());
+const OUTCOME_FIELDS = Object.freeze(native.outcomeFields());
+const OPTION_NAMES = Object.freeze(native.optionNames());
 
 /** Errors thrown by passgate carry `code`: PASSGATE_CONFIG, PASSGATE_INTERNAL or PASSGATE_ISSUE. */
 class PassgateError extends Error {
@@ -89,8 +91,9 @@ function verifierOptions(options) {
   const plain = {};
   for (const [name, value] of Object.entries(rest)) {
     if (value === undefined) continue;
-    if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
-      throw new PassgateError('PASSGATE_CONFIG', `passgate config: ${name}: expected a string, number, boolean or null`);
+    const list = Array.isArray(value) && value.every((item) => typeof item === 'string');
+    if (value !== null && !list && !['string', 'number', 'boolean'].includes(typeof value)) {
+      throw new PassgateError('PASSGATE_CONFIG', `passgate config: ${name}: expected a string, number, boolean, array of strings or null`);
     }
     plain[name] = value;
   }
@@ -102,12 +105,11 @@ class Verifier {
   #logger;
 
   /**
-   * @param {object} [options] appKey, appSecret and the camelCased DESIGN options
-   *   (environment, apiBase, backupApiBase, replayStore, timeoutMs, maxTokenAgeS,
-   *   clockSkewS, mode, allowClientOnly, allowDegraded, failOpenOnStoreError,
-   *   caFile, maxEntries, redisKeyPrefix, storeTimeoutMs), plus `logger`.
-   *   Anything not given is read from the environment (CAPTCHALA_APP_KEY,
-   *   CAPTCHALA_APP_SECRET, PASSGATE_*).
+   * @param {object} [options] every name in OPTION_NAMES (the option table,
+   *   camelCased: provider, appKey, appSecret, secretKey, timeoutMs, …; typed in
+   *   index.d.ts), plus `logger`. Anything not given is read from the
+   *   environment (PASSGATE_PROVIDER, CAPTCHALA_APP_KEY, PASSGATE_SECRET_KEY,
+   *   PASSGATE_*).
    */
   constructor(options) {
     const [plain, logger] = verifierOptions(options);
@@ -149,7 +151,17 @@ class Verifier {
     return outcome;
   }
 
-  /** Issue a server token (sct_…) for the widget. Rejects with code PASSGATE_ISSUE when refused. */
+  /** `captchala`, `recaptcha`, `hcaptcha` or `turnstile`. */
+  get provider() {
+    return this.#native.describe().provider;
+  }
+
+  /** The form field the provider's widget posts the token in (`cf-turnstile-response`, …). */
+  get formField() {
+    return this.#native.describe().formField;
+  }
+
+  /** Issue a server token (sct_…) for the widget (CaptchaLa only). Rejects with code PASSGATE_ISSUE when refused. */
   async issueServerToken(action, options) {
     if (typeof action !== 'string') throw new TypeError('passgate: action must be a string');
     const fields = checkFields('options', options, ISSUE_FIELDS);
@@ -172,4 +184,4 @@ class Verifier {
   }
 }
 
-module.exports = { Verifier, Outcome, PassgateError, LOG_KEYS, OUTCOME_CODES };
+module.exports = { Verifier, Outcome, PassgateError, LOG_KEYS, OUTCOME_CODES, OUTCOME_FIELDS, OPTION_NAMES };

@@ -21,11 +21,12 @@ class IssueException extends PassgateException {}
  * The result of one validation. Read-only properties.
  *
  * @property-read bool $ok
- * @property-read string $code             one of the 15 outcome codes
+ * @property-read string $code             one of the 17 outcome codes
  * @property-read string $category         passed|client|upstream|config|store
  * @property-read bool $retryable
  * @property-read int $httpStatus
  * @property-read string $message          user-safe, English
+ * @property-read string $provider         captchala|recaptcha|hcaptcha|turnstile
  * @property-read string|null $upstreamError
  * @property-read string|null $tokenType
  * @property-read int|null $tokenAgeMs
@@ -33,7 +34,12 @@ class IssueException extends PassgateException {}
  * @property-read string|null $action      the action the token was solved for
  * @property-read string|null $uid
  * @property-read int|null $riskScore
+ * @property-read string|null $hostname    the page's host, from reCAPTCHA, hCaptcha and Turnstile
+ * @property-read float|null $score        the provider's score as sent (reCAPTCHA: 1.0 = human; hCaptcha: higher = riskier)
+ * @property-read string|null $cdata       Turnstile's customer data
+ * @property-read array<string, mixed>|null $captchaArgs
  * @property-read array<string, mixed> $logFields  the log record (snake_case keys)
+ * @property-read string $logMessage       a one-line summary for text logs
  */
 class Outcome
 {
@@ -42,23 +48,34 @@ class Outcome
 
     /** Every property as an array. */
     public function toArray(): array {}
+
+    /** What var_dump/print_r show: every property. */
+    public function __debugInfo(): array {}
 }
 
 class Verifier
 {
     /**
-     * @param array{app_key?: string, app_secret?: string, environment?: string, api_base?: string,
-     *   backup_api_base?: string, replay_store?: string, timeout_ms?: int, max_token_age_s?: int,
-     *   clock_skew_s?: int, mode?: string, allow_client_only?: bool, allow_degraded?: bool,
-     *   fail_open_on_store_error?: bool, ca_file?: string, max_entries?: int,
-     *   redis_key_prefix?: string, store_timeout_ms?: int,
+     * @param array{provider?: string, app_key?: string, app_secret?: string, secret_key?: string,
+     *   site_key?: string, environment?: string, api_base?: string, backup_api_base?: string,
+     *   expected_hostnames?: list<string>, min_score?: float, max_risk_score?: float,
+     *   replay_store?: string, redis_key_prefix?: string, store_timeout_ms?: int, timeout_ms?: int,
+     *   max_token_age_s?: int, clock_skew_s?: int, mode?: string, ca_file?: string,
+     *   max_entries?: int, allow_client_only?: bool, allow_degraded?: bool,
+     *   fail_open_on_store_error?: bool,
      *   logger?: callable|object} $options  anything not given is read from the environment
      * @throws ConfigException naming the bad setting
      */
     public function __construct(?array $options = null) {}
 
-    /** Everything from the environment (CAPTCHALA_APP_KEY, CAPTCHALA_APP_SECRET, PASSGATE_*). */
+    /** Everything from the environment (PASSGATE_PROVIDER, CAPTCHALA_APP_KEY, PASSGATE_SECRET_KEY, PASSGATE_*). */
     public static function fromEnv(): Verifier {}
+
+    /** captchala, recaptcha, hcaptcha or turnstile. */
+    public function provider(): string {}
+
+    /** The form field the provider's widget posts the token in (cf-turnstile-response, ...). */
+    public function formField(): string {}
 
     /**
      * Validate a pass token. Never throws for a bad token or a failing upstream.
@@ -72,6 +89,8 @@ class Verifier
     public function validate(mixed $token, ?array $opts = null): Outcome {}
 
     /**
+     * CaptchaLa only: another provider throws IssueException ("not supported by provider ...").
+     *
      * @param array{binding_ip?: string, ttl?: int, max_uses?: int, bind_uid?: string} $opts
      * @return array{server_token: string, expires_in: int|null, issued_at: int|null}
      * @throws IssueException

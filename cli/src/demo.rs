@@ -48,9 +48,10 @@ pub fn run(out: &mut impl Write) -> Result<bool, String> {
     w(
         out,
         format!(
-            "\n{} calls; the emulator saw {} validate calls over {} TCP connection(s).",
+            "\n{} calls; the emulator saw {} CaptchaLa and {} siteverify calls over {} TCP connection(s).",
             results.len(),
             stats.validate_calls + stats.backup_validate_calls,
+            stats.siteverify_calls,
             stats.api_connections
         ),
     )?;

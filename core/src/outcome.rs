@@ -281,44 +281,56 @@ impl Outcome {
         self.code.message_for(lang)
     }
 
-    /// `(name, value)` for every name in `OUTCOME_FIELDS`, in order.
-    pub fn fields(&self) -> Vec<(&'static str, FieldValue)> {
+    /// One field by its `OUTCOME_FIELDS` name; `None` for another name.
+    /// Bindings call this per attribute access, so only that field is built.
+    pub fn field(&self, name: &str) -> Option<FieldValue> {
         use LogValue::{Bool, Int, Null, Str};
         let text = |v: &Option<String>| v.clone().map_or(Null, Str);
         let int = |v: Option<i64>| v.map_or(Null, Int);
-        let values = [
-            FieldValue::Value(Bool(self.ok())),
-            FieldValue::Value(Str(self.code.as_str().into())),
-            FieldValue::Value(Str(self.category().as_str().into())),
-            FieldValue::Value(Bool(self.retryable())),
-            FieldValue::Value(Int(self.http_status().into())),
-            FieldValue::Value(Str(self.message().into())),
-            FieldValue::Value(Str(self.provider.into())),
-            FieldValue::Value(text(&self.upstream_error)),
-            FieldValue::Value(self.token_type.map_or(Null, |t| Str(t.as_str().into()))),
-            FieldValue::Value(int(self.token_age_ms)),
-            FieldValue::Value(text(&self.challenge_id)),
-            FieldValue::Value(text(&self.action)),
-            FieldValue::Value(text(&self.uid)),
-            FieldValue::Value(int(self.risk_score)),
-            FieldValue::Value(text(&self.hostname)),
-            FieldValue::Value(self.score.map_or(Null, LogValue::Float)),
-            FieldValue::Value(text(&self.cdata)),
-            match &self.captcha_args {
-                None => FieldValue::Value(Null),
-                Some(args) => FieldValue::Record(vec![
-                    ("platform", text(&args.platform)),
-                    ("user_ip", text(&args.user_ip)),
-                    ("referer", text(&args.referer)),
-                    ("pkg", text(&args.pkg)),
-                    ("solved_at", int(args.solved_at)),
-                    ("risk_score", int(args.risk_score)),
-                ]),
-            },
-            FieldValue::Data(self.log_fields.entries()),
-            FieldValue::Value(Str(self.log_fields.summary())),
-        ];
-        OUTCOME_FIELDS.into_iter().zip(values).collect()
+        let value = match name {
+            "ok" => Bool(self.ok()),
+            "code" => Str(self.code.as_str().into()),
+            "category" => Str(self.category().as_str().into()),
+            "retryable" => Bool(self.retryable()),
+            "http_status" => Int(self.http_status().into()),
+            "message" => Str(self.message().into()),
+            "provider" => Str(self.provider.into()),
+            "upstream_error" => text(&self.upstream_error),
+            "token_type" => self.token_type.map_or(Null, |t| Str(t.as_str().into())),
+            "token_age_ms" => int(self.token_age_ms),
+            "challenge_id" => text(&self.challenge_id),
+            "action" => text(&self.action),
+            "uid" => text(&self.uid),
+            "risk_score" => int(self.risk_score),
+            "hostname" => text(&self.hostname),
+            "score" => self.score.map_or(Null, LogValue::Float),
+            "cdata" => text(&self.cdata),
+            "captcha_args" => {
+                return Some(match &self.captcha_args {
+                    None => FieldValue::Value(Null),
+                    Some(args) => FieldValue::Record(vec![
+                        ("platform", text(&args.platform)),
+                        ("user_ip", text(&args.user_ip)),
+                        ("referer", text(&args.referer)),
+                        ("pkg", text(&args.pkg)),
+                        ("solved_at", int(args.solved_at)),
+                        ("risk_score", int(args.risk_score)),
+                    ]),
+                })
+            }
+            "log_fields" => return Some(FieldValue::Data(self.log_fields.entries())),
+            "log_message" => Str(self.log_fields.summary()),
+            _ => return None,
+        };
+        Some(FieldValue::Value(value))
+    }
+
+    /// `(name, value)` for every name in `OUTCOME_FIELDS`, in order.
+    pub fn fields(&self) -> Vec<(&'static str, FieldValue)> {
+        OUTCOME_FIELDS
+            .into_iter()
+            .filter_map(|name| self.field(name).map(|value| (name, value)))
+            .collect()
     }
 
     /// The whole outcome as JSON, snake_case keys (the CLI prints this).
@@ -349,6 +361,22 @@ impl Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_listed_field_has_a_value_and_no_other_name_does() {
+        let outcome = crate::Verifier::new(crate::Options {
+            mode: Some("test".into()),
+            environment: Some("test".into()),
+            ..crate::Options::default()
+        })
+        .expect("verifier")
+        .validate_blocking(crate::ValidateRequest::new(Some("pt_test_passed")))
+        .expect("outcome");
+        assert_eq!(outcome.fields().len(), OUTCOME_FIELDS.len());
+        assert_eq!(outcome.field("nope"), None);
+        assert_eq!(camel_case("http_status"), "httpStatus");
+        assert_eq!(camel_case("log_fields"), "logFields");
+    }
 
     #[test]
     fn codes_round_trip_and_are_unique() {

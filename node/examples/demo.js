@@ -24,7 +24,11 @@ async function main(passgateBin) {
   let unexpected = 0;
   try {
     for (const testCase of doc.cases.filter((c) => c.demo)) {
-      const options = { ...doc.defaults.options, ...(testCase.options || {}) };
+      const options = {
+        ...doc.defaults.options,
+        ...doc.defaults.provider_options[testCase.provider || 'captchala'],
+        ...(testCase.options || {}),
+      };
       for (const [k, v] of Object.entries(options)) if (typeof v === 'string') options[k] = v.replaceAll('{emulator}', url);
       const verifier = new Verifier(camel(options));
       for (const [index, call] of testCase.calls.entries()) {

@@ -83,3 +83,19 @@ pub fn outcome_codes() -> Vec<&'static str> {
         .map(|c| c.as_str())
         .collect()
 }
+
+#[napi]
+pub fn outcome_fields() -> Vec<String> {
+    passgate_core::OUTCOME_FIELDS
+        .iter()
+        .map(|name| passgate_core::camel_case(name))
+        .collect()
+}
+
+#[napi]
+pub fn option_names() -> Vec<String> {
+    passgate_core::OPTION_NAMES
+        .iter()
+        .map(|name| passgate_core::camel_case(name))
+        .collect()
+}

@@ -25,14 +25,21 @@ fn option_value(name: &str, value: &Value) -> Result<OptionValue, ConfigError> {
     match value {
         Value::Null => Ok(OptionValue::Null),
         Value::Bool(b) => Ok(OptionValue::Bool(*b)),
-        Value::Number(n) => n
-            .as_i64()
-            .map(OptionValue::Int)
-            .ok_or_else(|| ConfigError::new(name, "must be a whole number")),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Ok(OptionValue::Int(i)),
+            (None, Some(f)) => Ok(OptionValue::Float(f)),
+            _ => Err(ConfigError::new(name, "must be a number")),
+        },
         Value::String(s) => Ok(OptionValue::Str(s.clone())),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .map(OptionValue::List)
+            .ok_or_else(|| ConfigError::new(name, "must be an array of strings")),
         _ => Err(ConfigError::new(
             name,
-            "expected a string, number, boolean or null",
+            "expected a string, number, boolean, array of strings or null",
         )),
     }
 }
@@ -155,6 +162,8 @@ impl NativeVerifier {
     pub fn describe(&self) -> Value {
         let config = self.inner.config();
         serde_json::json!({
+            "provider": config.provider.as_str(),
+            "formField": self.inner.form_field(),
             "appKey": config.app_key,
             "environment": config.environment,
             "mode": match config.mode { passgate_core::Mode::Live => "live", passgate_core::Mode::Test => "test" },

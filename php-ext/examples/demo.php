@@ -14,7 +14,7 @@ foreach ($doc['cases'] as $case) {
     if (empty($case['demo'])) {
         continue;
     }
-    $options = ($case['options'] ?? []) + $doc['defaults']['options'];
+    $options = ($case['options'] ?? []) + $doc['defaults']['provider_options'][$case['provider'] ?? 'captchala'] + $doc['defaults']['options'];
     foreach ($options as $key => $value) {
         if (is_string($value)) {
             $options[$key] = str_replace('{emulator}', $url, $value);

@@ -1,9 +1,13 @@
-//! `Passgate\Outcome`: the result of one validation; read-only properties.
+//! `Passgate\Outcome`: the result of one validation. Every name in
+//! `passgate_core::OUTCOME_FIELDS`, camelCased, is a read-only property
+//! served by `__get` through one converter (`field_zval`); a new field in
+//! the core needs nothing here.
 
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::ZendHashTable;
-use passgate_core::LogValue;
+use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::zend::ce;
+use passgate_core::{camel_case, FieldValue, LogValue, OUTCOME_FIELDS};
 
 #[php_class]
 #[php(name = "Passgate\\Outcome")]
@@ -17,79 +21,75 @@ impl Outcome {
     }
 }
 
-pub(crate) fn log_array(fields: &passgate_core::LogFields) -> PhpResult<ZBox<ZendHashTable>> {
+fn php_err(e: ext_php_rs::error::Error) -> PhpException {
+    PhpException::from_message(e.to_string())
+}
+
+fn log_zval(value: LogValue) -> PhpResult<Zval> {
+    let mut zval = Zval::new();
+    match value {
+        LogValue::Null => zval.set_null(),
+        LogValue::Bool(b) => zval.set_bool(b),
+        LogValue::Int(i) => zval.set_long(i),
+        LogValue::Float(f) => zval.set_double(f),
+        LogValue::Str(s) => zval.set_string(&s, false).map_err(php_err)?,
+    }
+    Ok(zval)
+}
+
+fn entries_array(
+    entries: Vec<(&'static str, LogValue)>,
+    case: fn(&str) -> String,
+) -> PhpResult<ZBox<ZendHashTable>> {
     let mut array = ZendHashTable::new();
-    for (key, value) in fields.entries() {
-        let inserted = match value {
-            LogValue::Null => array.insert(key, ()),
-            LogValue::Bool(b) => array.insert(key, b),
-            LogValue::Int(i) => array.insert(key, i),
-            LogValue::Float(f) => array.insert(key, f),
-            LogValue::Str(s) => array.insert(key, s),
-        };
-        inserted.map_err(|e| PhpException::from_message(e.to_string()))?;
+    for (key, value) in entries {
+        array
+            .insert(case(key).as_str(), log_zval(value)?)
+            .map_err(php_err)?;
     }
     Ok(array)
 }
 
+/// The one converter: records get camelCased keys like properties; the log
+/// record keeps its snake_case keys (data for log pipelines).
+fn field_zval(value: FieldValue) -> PhpResult<Zval> {
+    let array = match value {
+        FieldValue::Value(v) => return log_zval(v),
+        FieldValue::Record(entries) => entries_array(entries, camel_case)?,
+        FieldValue::Data(entries) => entries_array(entries, str::to_string)?,
+    };
+    let mut zval = Zval::new();
+    zval.set_hashtable(array);
+    Ok(zval)
+}
+
+/// The log record as a PHP array (the logger's context).
+pub(crate) fn log_array(fields: &passgate_core::LogFields) -> PhpResult<ZBox<ZendHashTable>> {
+    entries_array(fields.entries(), str::to_string)
+}
+
+/// `httpStatus` → `http_status`, for the names in `OUTCOME_FIELDS` only.
+fn field_name(property: &str) -> Option<&'static str> {
+    OUTCOME_FIELDS
+        .into_iter()
+        .find(|name| camel_case(name) == property)
+}
+
 #[php_impl]
 impl Outcome {
-    #[php(getter)]
-    pub fn get_ok(&self) -> bool {
-        self.inner.ok()
+    /// `$outcome->ok`, `->code`, `->httpStatus`, `->logFields`, …
+    pub fn __get(&self, name: &str) -> PhpResult<Zval> {
+        match field_name(name).and_then(|field| self.inner.field(field)) {
+            Some(value) => field_zval(value),
+            None => Err(PhpException::new(
+                format!("Undefined property: Passgate\\Outcome::${name}"),
+                0,
+                ce::error(),
+            )),
+        }
     }
-    #[php(getter)]
-    pub fn get_code(&self) -> &'static str {
-        self.inner.code.as_str()
-    }
-    #[php(getter)]
-    pub fn get_category(&self) -> &'static str {
-        self.inner.category().as_str()
-    }
-    #[php(getter)]
-    pub fn get_retryable(&self) -> bool {
-        self.inner.retryable()
-    }
-    #[php(getter)]
-    pub fn get_http_status(&self) -> i64 {
-        i64::from(self.inner.http_status())
-    }
-    #[php(getter)]
-    pub fn get_message(&self) -> &'static str {
-        self.inner.message()
-    }
-    #[php(getter)]
-    pub fn get_upstream_error(&self) -> Option<String> {
-        self.inner.upstream_error.clone()
-    }
-    #[php(getter)]
-    pub fn get_token_type(&self) -> Option<&'static str> {
-        self.inner.token_type.map(|t| t.as_str())
-    }
-    #[php(getter)]
-    pub fn get_token_age_ms(&self) -> Option<i64> {
-        self.inner.token_age_ms
-    }
-    #[php(getter)]
-    pub fn get_challenge_id(&self) -> Option<String> {
-        self.inner.challenge_id.clone()
-    }
-    #[php(getter)]
-    pub fn get_action(&self) -> Option<String> {
-        self.inner.action.clone()
-    }
-    #[php(getter)]
-    pub fn get_uid(&self) -> Option<String> {
-        self.inner.uid.clone()
-    }
-    #[php(getter)]
-    pub fn get_risk_score(&self) -> Option<i64> {
-        self.inner.risk_score
-    }
-    /// The log record: an array with the DESIGN snake_case keys.
-    #[php(getter)]
-    pub fn get_log_fields(&self) -> PhpResult<ZBox<ZendHashTable>> {
-        log_array(&self.inner.log_fields)
+    pub fn __isset(&self, name: &str) -> bool {
+        field_name(name).is_some()
     }
     /// The user-safe message in a language (en, zh-CN, zh-TW, ja, ko, es, fr, de).
     pub fn message_for(&self, lang: String) -> &'static str {
@@ -97,35 +97,16 @@ impl Outcome {
     }
     /// Every property as an array.
     pub fn to_array(&self) -> PhpResult<ZBox<ZendHashTable>> {
-        let o = &self.inner;
         let mut array = ZendHashTable::new();
-        let err = |e: ext_php_rs::error::Error| PhpException::from_message(e.to_string());
-        array.insert("ok", o.ok()).map_err(err)?;
-        array.insert("code", o.code.as_str()).map_err(err)?;
-        array
-            .insert("category", o.category().as_str())
-            .map_err(err)?;
-        array.insert("retryable", o.retryable()).map_err(err)?;
-        array
-            .insert("httpStatus", i64::from(o.http_status()))
-            .map_err(err)?;
-        array.insert("message", o.message()).map_err(err)?;
-        array
-            .insert("upstreamError", o.upstream_error.clone())
-            .map_err(err)?;
-        array
-            .insert("tokenType", o.token_type.map(|t| t.as_str()))
-            .map_err(err)?;
-        array.insert("tokenAgeMs", o.token_age_ms).map_err(err)?;
-        array
-            .insert("challengeId", o.challenge_id.clone())
-            .map_err(err)?;
-        array.insert("action", o.action.clone()).map_err(err)?;
-        array.insert("uid", o.uid.clone()).map_err(err)?;
-        array.insert("riskScore", o.risk_score).map_err(err)?;
-        array
-            .insert("logFields", log_array(&o.log_fields)?)
-            .map_err(err)?;
+        for (name, value) in self.inner.fields() {
+            array
+                .insert(camel_case(name).as_str(), field_zval(value)?)
+                .map_err(php_err)?;
+        }
         Ok(array)
+    }
+    /// What var_dump/print_r show: every property (never a secret or token).
+    pub fn __debug_info(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        self.to_array()
     }
 }

@@ -28,10 +28,22 @@ fn option_value(name: &str, value: &Zval) -> PhpResult<OptionValue> {
         Ok(OptionValue::Bool(b))
     } else if let Some(i) = value.long() {
         Ok(OptionValue::Int(i))
+    } else if let Some(f) = value.double() {
+        Ok(OptionValue::Float(f))
     } else if let Some(s) = value.str() {
         Ok(OptionValue::Str(s.to_string()))
+    } else if let Some(array) = value.array() {
+        array
+            .values()
+            .map(|item| item.str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .map(OptionValue::List)
+            .ok_or_else(|| config_error(name, "expected an array of strings"))
     } else {
-        Err(config_error(name, "expected a string, int, bool or null"))
+        Err(config_error(
+            name,
+            "expected a string, int, float, bool, an array of strings or null",
+        ))
     }
 }
 
@@ -143,7 +155,8 @@ impl Verifier {
         build(options)
     }
 
-    /// Everything from the environment (CAPTCHALA_APP_KEY, CAPTCHALA_APP_SECRET, PASSGATE_*).
+    /// Everything from the environment (PASSGATE_PROVIDER, CAPTCHALA_APP_KEY,
+    /// PASSGATE_SECRET_KEY, PASSGATE_*).
     pub fn from_env() -> PhpResult<Self> {
         build(None)
     }
@@ -190,11 +203,24 @@ impl Verifier {
         Ok(array)
     }
 
+    /// `captchala`, `recaptcha`, `hcaptcha` or `turnstile`.
+    pub fn provider(&self) -> &'static str {
+        self.inner.config().provider.as_str()
+    }
+
+    /// The form field the provider's widget posts the token in.
+    pub fn form_field(&self) -> &'static str {
+        self.inner.form_field()
+    }
+
     /// What var_dump/print_r show: never the secret.
     pub fn __debug_info(&self) -> PhpResult<ZBox<ZendHashTable>> {
         let config = self.inner.config();
         let mut array = ZendHashTable::new();
         let err = |e: ext_php_rs::error::Error| PhpException::from_message(e.to_string());
+        array
+            .insert("provider", config.provider.as_str())
+            .map_err(err)?;
         array
             .insert("app_key", config.app_key.as_str())
             .map_err(err)?;

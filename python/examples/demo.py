@@ -28,7 +28,7 @@ def main(passgate_bin: str) -> int:
         for case in doc["cases"]:
             if not case.get("demo"):
                 continue
-            options = {**doc["defaults"]["options"], **(case.get("options") or {})}
+            options = {**doc["defaults"]["options"], **doc["defaults"]["provider_options"][case.get("provider", "captchala")], **(case.get("options") or {})}
             options = {k: v.replace("{emulator}", url) if isinstance(v, str) else v for k, v in options.items()}
             verifier = passgate.Verifier(**options)
             for index, call in enumerate(case["calls"]):

@@ -2,7 +2,8 @@
 
     import passgate
 
-    verifier = passgate.Verifier(app_key="...", app_secret="...")
+    verifier = passgate.Verifier(app_key="...", app_secret="...")   # CaptchaLa
+    verifier = passgate.Verifier(provider="turnstile", secret_key="...")
     outcome = verifier.validate(token, client_ip=ip, action="login")
     if not outcome.ok:
         return error(outcome.http_status, outcome.message)
@@ -24,7 +25,9 @@ from typing import Any, Dict, NamedTuple, Optional
 from . import _native
 from ._native import (
     LOG_KEYS,
+    OPTION_NAMES,
     OUTCOME_CODES,
+    OUTCOME_FIELDS,
     ConfigError,
     InternalError,
     IssueError,
@@ -41,7 +44,9 @@ __all__ = [
     "InternalError",
     "IssueError",
     "LOG_KEYS",
+    "OPTION_NAMES",
     "OUTCOME_CODES",
+    "OUTCOME_FIELDS",
 ]
 
 _LOGGER = logging.getLogger("passgate")
@@ -93,16 +98,15 @@ def _emit(logger: logging.Logger, outcome: Outcome) -> None:
 
 
 class Verifier:
-    """Verifies CaptchaLa pass tokens.
+    """Verifies CAPTCHA pass tokens with one provider: CaptchaLa (default),
+    reCAPTCHA, hCaptcha or Turnstile (``provider=``).
 
-    Options (DESIGN names): ``environment``, ``api_base``, ``backup_api_base``,
-    ``replay_store``, ``timeout_ms``, ``max_token_age_s``, ``clock_skew_s``,
-    ``mode``, ``allow_client_only``, ``allow_degraded``,
-    ``fail_open_on_store_error``, ``ca_file``, ``max_entries``,
-    ``redis_key_prefix``, ``store_timeout_ms``, and
-    ``logger`` (a :class:`logging.Logger`; default ``logging.getLogger("passgate")``).
-    Anything not given is read from the environment (``CAPTCHALA_APP_KEY``,
-    ``CAPTCHALA_APP_SECRET``, ``PASSGATE_*``). Bad settings raise
+    Options: every name in :data:`OPTION_NAMES` (typed in
+    ``passgate._native.Options``; the README's option table says what each
+    does), and ``logger`` (a :class:`logging.Logger`; default
+    ``logging.getLogger("passgate")``). Anything not given is read from the
+    environment (``PASSGATE_PROVIDER``, ``CAPTCHALA_APP_KEY``,
+    ``PASSGATE_SECRET_KEY``, ``PASSGATE_*``). Bad settings raise
     :class:`ConfigError` naming the setting.
     """
 
@@ -139,6 +143,18 @@ class Verifier:
     @property
     def replay_store(self) -> str:
         return self._native.replay_store
+
+    @property
+    def provider(self) -> str:
+        """``captchala``, ``recaptcha``, ``hcaptcha`` or ``turnstile``."""
+        return self._native.provider
+
+    @property
+    def form_field(self) -> str:
+        """The form field the provider's widget posts the token in
+        (``captchala_token``, ``g-recaptcha-response``,
+        ``h-captcha-response``, ``cf-turnstile-response``)."""
+        return self._native.form_field
 
     def validate(
         self,
@@ -177,8 +193,9 @@ class Verifier:
         max_uses: Optional[int] = None,
         bind_uid: Optional[str] = None,
     ) -> ServerToken:
-        """Issue a server token for the widget. Raises :class:`IssueError`
-        (with ``code``, ``upstream_error``) when refused."""
+        """Issue a server token for the widget (CaptchaLa only). Raises
+        :class:`IssueError` (with ``code``, ``upstream_error``) when refused,
+        and for other providers ("not supported by provider …")."""
         return ServerToken(*self._native.issue_server_token(action, binding_ip, ttl, max_uses, bind_uid))
 
     def __repr__(self) -> str:

@@ -1,10 +1,38 @@
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, TypedDict, Union
 
 LogValue = Union[None, bool, int, float, str]
 
 LOG_KEYS: List[str]
 OUTCOME_CODES: List[str]
 OPTION_NAMES: List[str]
+OUTCOME_FIELDS: List[str]
+
+class Options(TypedDict, total=False):
+    """Every verifier option (checked against the core's option table)."""
+
+    provider: str
+    app_key: str
+    app_secret: str
+    secret_key: str
+    site_key: str
+    environment: str
+    api_base: str
+    backup_api_base: str
+    expected_hostnames: List[str]
+    min_score: float
+    max_risk_score: float
+    replay_store: str
+    redis_key_prefix: str
+    store_timeout_ms: int
+    timeout_ms: int
+    max_token_age_s: int
+    clock_skew_s: int
+    mode: str
+    ca_file: str
+    max_entries: int
+    allow_client_only: bool
+    allow_degraded: bool
+    fail_open_on_store_error: bool
 
 class PassgateError(Exception): ...
 class ConfigError(PassgateError):
@@ -30,6 +58,8 @@ class Outcome:
     def http_status(self) -> int: ...
     @property
     def message(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
     def message_for(self, lang: str) -> str: ...
     @property
     def upstream_error(self) -> Optional[str]: ...
@@ -46,11 +76,18 @@ class Outcome:
     @property
     def risk_score(self) -> Optional[int]: ...
     @property
+    def hostname(self) -> Optional[str]: ...
+    @property
+    def score(self) -> Optional[float]: ...
+    @property
+    def cdata(self) -> Optional[str]: ...
+    @property
     def captcha_args(self) -> Optional[Dict[str, Union[None, int, str]]]: ...
     @property
     def log_fields(self) -> Dict[str, LogValue]: ...
     @property
     def log_message(self) -> str: ...
+    def to_dict(self) -> Dict[str, Any]: ...
 
 class Verifier:
     def __init__(self, **options: Any) -> None: ...
@@ -74,6 +111,10 @@ class Verifier:
     def environment(self) -> str: ...
     @property
     def mode(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def form_field(self) -> str: ...
     @property
     def app_key(self) -> str: ...
     @property

@@ -9,7 +9,6 @@ from typing import Any, Mapping, Optional
 
 from ._native import Outcome
 
-DEFAULT_FIELD = "captchala_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 

@@ -9,7 +9,7 @@
 
 Config keys are the option names upper-cased with a ``PASSGATE_`` prefix
 (``PASSGATE_TIMEOUT_MS``, ``PASSGATE_REPLAY_STORE``, ...), plus
-``PASSGATE_FIELD`` (default ``captchala_token``). The client IP is
+``PASSGATE_FIELD`` (default: the provider's own field, ``Verifier.form_field``). The client IP is
 ``request.remote_addr``; behind a proxy, wrap the app in Werkzeug's
 ``ProxyFix`` with the number of proxies you trust. ``X-Forwarded-For`` is
 never read directly.
@@ -24,7 +24,7 @@ from flask import Flask, Response, current_app, g, request
 
 from . import Outcome, Verifier
 from ._native import OPTION_NAMES
-from ._web import DEFAULT_FIELD, SAFE_METHODS, failure_html, failure_json, token_from, wants_json
+from ._web import SAFE_METHODS, failure_html, failure_json, token_from, wants_json
 
 __all__ = ["Passgate", "captcha_required"]
 
@@ -50,7 +50,7 @@ class Passgate:
                     options[name] = app.config[key]
             verifier = Verifier(**options)
         app.extensions[_EXTENSION] = verifier
-        app.config.setdefault("PASSGATE_FIELD", DEFAULT_FIELD)
+        app.config.setdefault("PASSGATE_FIELD")
 
     @staticmethod
     def verifier(app: Optional[Flask] = None) -> Verifier:
@@ -90,9 +90,10 @@ def captcha_required(
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             g.passgate = None
             if request.method not in SAFE_METHODS:
-                name = field or current_app.config.get("PASSGATE_FIELD") or DEFAULT_FIELD
+                verifier = Passgate.verifier()
+                name = field or current_app.config.get("PASSGATE_FIELD") or verifier.form_field
                 token = token_from(request.form, request.get_json(silent=True), name)
-                outcome = Passgate.verifier().validate(token, client_ip=request.remote_addr, action=action)
+                outcome = verifier.validate(token, client_ip=request.remote_addr, action=action)
                 g.passgate = outcome
                 if not outcome.ok:
                     return on_failure(outcome) if on_failure else _failure_response(outcome)

@@ -95,6 +95,7 @@ mod _native {
             .collect();
         m.add("OUTCOME_CODES", codes)?;
         m.add("OPTION_NAMES", passgate_core::OPTION_NAMES.to_vec())?;
+        m.add("OUTCOME_FIELDS", passgate_core::OUTCOME_FIELDS.to_vec())?;
         Ok(())
     }
 }

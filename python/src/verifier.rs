@@ -3,7 +3,7 @@
 use passgate_core::{Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyInt, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::outcome::Outcome;
 use crate::{to_py_err, without_gil};
@@ -22,11 +22,20 @@ fn option_value(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResul
     } else if value.is_instance_of::<PyInt>() {
         let int: i64 = value.extract().map_err(|_| bad("out of range".into()))?;
         Ok(OptionValue::Int(int))
+    } else if value.is_instance_of::<PyFloat>() {
+        Ok(OptionValue::Float(value.extract()?))
     } else if let Ok(text) = value.cast::<PyString>() {
         Ok(OptionValue::Str(text.to_cow()?.into_owned()))
+    } else if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        let items: Vec<String> = value
+            .extract()
+            .map_err(|_| bad("expected a list of str".into()))?;
+        Ok(OptionValue::List(items))
     } else {
         let kind = value.get_type().name()?;
-        Err(bad(format!("expected str, int, bool or None, got {kind}")))
+        Err(bad(format!(
+            "expected str, int, float, bool, a list of str or None, got {kind}"
+        )))
     }
 }
 
@@ -126,6 +135,18 @@ impl Verifier {
         }
     }
 
+    /// `captchala`, `recaptcha`, `hcaptcha` or `turnstile`.
+    #[getter]
+    fn provider(&self) -> &'static str {
+        self.inner.config().provider.as_str()
+    }
+
+    /// The form field the provider's widget posts the token in.
+    #[getter]
+    fn form_field(&self) -> &'static str {
+        self.inner.form_field()
+    }
+
     #[getter]
     fn app_key(&self) -> &str {
         &self.inner.config().app_key
@@ -139,7 +160,8 @@ impl Verifier {
     fn __repr__(&self) -> String {
         let config = self.inner.config();
         format!(
-            "<passgate.Verifier app_key={:?} environment={:?} mode={:?} api_base={:?}>",
+            "<passgate.Verifier provider={:?} app_key={:?} environment={:?} mode={:?} api_base={:?}>",
+            config.provider.as_str(),
             config.app_key,
             config.environment,
             self.mode(),

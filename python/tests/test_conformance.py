@@ -35,17 +35,24 @@ def token_of(call: Dict[str, Any]) -> Optional[str]:
     return call.get("token")
 
 
-def verifier_for(case: Dict[str, Any], emulator: Emulator) -> passgate.Verifier:
+def options_of(case: Dict[str, Any]) -> Dict[str, Any]:
+    """defaults.options, then the case's provider's defaults, then its own."""
     options = dict(DOC["defaults"]["options"])
+    options.update(DOC["defaults"]["provider_options"][case.get("provider", "captchala")])
     options.update(case.get("options") or {})
-    options = {k: v.replace("{emulator}", emulator.url) if isinstance(v, str) else v for k, v in options.items()}
+    return options
+
+
+def verifier_for(case: Dict[str, Any], emulator: Emulator) -> passgate.Verifier:
+    options = {k: v.replace("{emulator}", emulator.url) if isinstance(v, str) else v for k, v in options_of(case).items()}
     return passgate.Verifier(**options)
 
 
 @pytest.mark.parametrize("case", DOC["cases"], ids=[c["name"] for c in DOC["cases"]])
 def test_case(case: Dict[str, Any], emulator: Emulator) -> None:
     verifier = verifier_for(case, emulator)
-    secret = (case.get("options") or {}).get("app_secret") or DOC["defaults"]["options"]["app_secret"]
+    options = options_of(case)
+    secret = options.get("app_secret") or options.get("secret_key")
     for index, call in enumerate(case["calls"]):
         token = token_of(call)
         outcome = verifier.validate(
@@ -67,7 +74,7 @@ def test_case(case: Dict[str, Any], emulator: Emulator) -> None:
         for key, expected in expect["log_fields"].items():
             if not matches(expected, fields[key]):
                 problems.append(f"log_fields.{key}: expected {expected!r}, got {fields[key]!r}")
-        printed = f"{outcome!r} {fields!r} {outcome.log_message} {verifier!r}"
+        printed = f"{outcome!r} {outcome.to_dict()!r} {outcome.log_message} {verifier!r}"
         assert secret not in printed, where
         if token and len(token.strip()) >= 4:
             assert token.strip() not in printed, where

@@ -33,8 +33,10 @@ def test_stub_matches_the_native_module() -> None:
     for name in ("Verifier", "Outcome", "ConfigError", "InternalError", "IssueError", "PassgateError"):
         assert hasattr(passgate._native, name)
         assert f"class {name}" in stub
-    for attribute in ("ok", "code", "category", "retryable", "http_status", "message", "upstream_error", "token_type",
-                      "token_age_ms", "challenge_id", "action", "uid", "risk_score", "captcha_args", "log_fields"):
-        assert hasattr(passgate.Outcome, attribute), attribute
+    outcome = passgate.Verifier(mode="test", environment="test").validate("pt_test_passed")
+    for attribute in passgate.OUTCOME_FIELDS:
+        assert hasattr(outcome, attribute), attribute
         assert f"def {attribute}(" in stub, attribute
+    assert set(dir(outcome)) >= set(passgate.OUTCOME_FIELDS)
+    assert not hasattr(outcome, "no_such_field")
     assert (Path(passgate.__file__).parent / "py.typed").exists()

@@ -16,7 +16,9 @@ puts "passgate demo (Ruby #{RUBY_VERSION}) — emulator at #{url}", ""
 unexpected = 0
 begin
   doc["cases"].select { |c| c["demo"] }.each do |test_case|
-    options = doc["defaults"]["options"].merge(test_case["options"] || {})
+    options = doc["defaults"]["options"]
+              .merge(doc["defaults"]["provider_options"][test_case["provider"] || "captchala"])
+              .merge(test_case["options"] || {})
     options = options.transform_values { |v| v.is_a?(String) ? v.gsub("{emulator}", url) : v }
     verifier = Passgate::Verifier.new(**options.transform_keys(&:to_sym))
     test_case["calls"].each_with_index do |call, index|

@@ -2,7 +2,8 @@
 
 # passgate: server-side CAPTCHA verification with stable outcome codes.
 #
-#   verifier = Passgate::Verifier.new(app_key: "...", app_secret: "...")
+#   verifier = Passgate::Verifier.new(app_key: "...", app_secret: "...")       # CaptchaLa
+#   verifier = Passgate::Verifier.new(provider: "turnstile", secret_key: "...")
 #   outcome = verifier.validate(token, client_ip: request.remote_ip, action: "login")
 #   head outcome.http_status unless outcome.ok?
 #
@@ -11,6 +12,7 @@
 
 require_relative "passgate/version"
 require "passgate/passgate_native"
+require_relative "passgate/outcome"
 require_relative "passgate/verifier"
 
 module Passgate

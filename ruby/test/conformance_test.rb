@@ -36,7 +36,10 @@ class ConformanceTest < Minitest::Test
 
   DOC["cases"].each do |test_case|
     define_method("test_case_#{test_case["name"]}") do
-      options = DOC["defaults"]["options"].merge(test_case["options"] || {})
+      # defaults.options, then the case's provider's defaults, then its own.
+      options = DOC["defaults"]["options"]
+                .merge(DOC["defaults"]["provider_options"][test_case["provider"] || "captchala"])
+                .merge(test_case["options"] || {})
       options = options.transform_values { |v| v.is_a?(String) ? v.gsub("{emulator}", EMULATOR.url) : v }
       verifier = Passgate::Verifier.new(**options.transform_keys(&:to_sym))
       test_case["calls"].each_with_index do |call, index|
@@ -53,8 +56,8 @@ class ConformanceTest < Minitest::Test
         expect["log_fields"].each do |key, expected|
           problems << "log_fields.#{key}: expected #{expected.inspect}, got #{fields[key].inspect}" unless matches?(expected, fields[key])
         end
-        printed = [outcome.inspect, fields.inspect, outcome.log_line, verifier.inspect].join(" ")
-        refute_includes printed, options["app_secret"], where
+        printed = [outcome.inspect, outcome.to_h.inspect, outcome.log_line, verifier.inspect].join(" ")
+        refute_includes printed, options["app_secret"] || options["secret_key"], where
         refute_includes printed, token.strip, where if token && token.strip.length >= 4
         assert_empty problems, where
       end

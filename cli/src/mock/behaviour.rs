@@ -52,6 +52,10 @@ pub struct Behaviour {
     pub cdata: Option<String>,
     /// siteverify: this raw `challenge_ts` instead of now + offset.
     pub challenge_ts: Option<String>,
+    /// siteverify: consume the token and remember the answer, then reset
+    /// the connection before the answer is out (a retry with the same
+    /// idempotency key gets the answer).
+    pub lose_answer: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -98,7 +102,7 @@ fn flag(map: &Map<String, Value>, key: &str) -> Result<bool, String> {
     }
 }
 
-const KNOWN_KEYS: [&str; 27] = [
+const KNOWN_KEYS: [&str; 28] = [
     "delay_ms",
     "http_status",
     "error",
@@ -126,6 +130,7 @@ const KNOWN_KEYS: [&str; 27] = [
     "no_hostname",
     "cdata",
     "challenge_ts",
+    "lose_answer",
 ];
 
 impl Behaviour {
@@ -203,6 +208,7 @@ impl Behaviour {
             no_hostname: flag(map, "no_hostname")?,
             cdata: string(map, "cdata")?,
             challenge_ts: string(map, "challenge_ts")?,
+            lose_answer: flag(map, "lose_answer")?,
         })
     }
 }

@@ -125,6 +125,12 @@ impl State {
         }
     }
 
+    /// What the last siteverify call sent: `provider`, `content_type`,
+    /// `field_names` and `fields` (the secret and token left out).
+    pub fn last_siteverify(&self) -> Value {
+        self.tokens().last_siteverify.clone()
+    }
+
     /// Remember what a siteverify call sent (never the secret or token).
     fn record_siteverify(
         &self,

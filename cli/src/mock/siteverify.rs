@@ -233,6 +233,9 @@ pub(super) async fn siteverify(
     tokens
         .siteverify_answers
         .insert(token, (idempotency_key, answer.clone()));
+    if script.lose_answer {
+        return Reply::Fault(super::Fault::ResetMidBody);
+    }
     Reply::Json(200, answer)
 }
 

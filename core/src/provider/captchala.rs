@@ -275,6 +275,16 @@ pub struct IssueFailure {
 
 impl std::fmt::Display for IssueFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let unsupported = self
+            .upstream_error
+            .as_deref()
+            .and_then(|e| e.strip_prefix("not_supported_by_"));
+        if let Some(provider) = unsupported {
+            return write!(
+                f,
+                "issue_server_token is not supported by provider {provider} (server tokens are CaptchaLa's)"
+            );
+        }
         write!(f, "issue_server_token failed: {}", self.code)?;
         if let Some(error) = &self.upstream_error {
             write!(f, " ({error})")?;

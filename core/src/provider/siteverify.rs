@@ -413,14 +413,22 @@ impl Siteverify {
         let deadline = started + request.timeout;
         let mut attempts = 0;
         loop {
+            // Turnstile's first attempt gets half the deadline, so that a
+            // timed-out attempt leaves time for the retry the provider
+            // documents; every other call gets what is left.
             let remaining = deadline.saturating_duration_since(Instant::now());
+            let budget = if key.is_some() && attempts == 0 {
+                request.timeout / 2
+            } else {
+                remaining
+            };
             let post = Post {
                 url: &self.url,
                 headers: Vec::new(),
                 content_type: "application/x-www-form-urlencoded",
                 payload: payload.clone(),
             };
-            let exchange = http::post(&client, post, remaining).await;
+            let exchange = http::post(&client, post, budget).await;
             attempts += exchange.attempts;
             let answer = interpret_siteverify(self.kind, &exchange, token);
             // Turnstile documents retrying with the same idempotency key;

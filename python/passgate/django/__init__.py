@@ -5,8 +5,10 @@ Settings::
     INSTALLED_APPS = [..., "passgate.django"]      # system checks
     PASSGATE = {"app_key": "...", "app_secret": "...", "environment": "production"}
 
-Forms: ``captchala_token = CaptchaField(action="login")``; construct the form
-with ``request=request`` (``PassgateFormMixin``) to pass the client IP.
+Forms: ``captcha = CaptchaField(action="login")``; the field reads the
+provider's own form field (``g-recaptcha-response``, ``cf-turnstile-response``,
+…) whatever its name in the form; construct the form with
+``request=request`` (``PassgateFormMixin``) to pass the client IP.
 Views: ``@require_captcha(action="login")``.
 
 The client IP is ``request.META["REMOTE_ADDR"]``. Behind a reverse proxy, set
@@ -31,7 +33,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 
 from .. import Outcome, Verifier
-from .._web import DEFAULT_FIELD, SAFE_METHODS, failure_html, failure_json, token_from, wants_json
+from .._web import SAFE_METHODS, failure_html, failure_json, token_from, wants_json
 
 __all__ = ["CaptchaField", "PassgateFormMixin", "require_captcha", "get_verifier", "client_ip"]
 
@@ -76,20 +78,42 @@ def _lang() -> str:
     return get_language() or "en"
 
 
+class CaptchaInput(forms.HiddenInput):
+    """Reads the token from the provider's own form field (the widget names
+    it, not the form), falling back to the field's name in the form."""
+
+    def __init__(self, source: Callable[[], str], attrs: Optional[Dict[str, Any]] = None) -> None:
+        super().__init__(attrs)
+        self.source = source
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        value = data.get(self.source())
+        return value if value is not None else data.get(name)
+
+
 class CaptchaField(forms.Field):
-    """A hidden field holding the widget's token; ``clean`` validates it and
-    returns the :class:`passgate.Outcome`, or puts the user-safe message on
-    the form."""
+    """The widget's token; ``clean`` validates it and returns the
+    :class:`passgate.Outcome`, or puts the user-safe message on the form."""
 
-    widget = forms.HiddenInput
-
-    def __init__(self, *, action: Optional[str] = None, verifier: Optional[Verifier] = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        action: Optional[str] = None,
+        verifier: Optional[Verifier] = None,
+        source_field: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", "")
-        super().__init__(**kwargs)
+        kwargs.setdefault("widget", CaptchaInput(self._source_field))
         self.action = action
         self.verifier = verifier
+        self.source_field = source_field
         self.client_ip: Optional[str] = None
+        super().__init__(**kwargs)
+
+    def _source_field(self) -> str:
+        return self.source_field or _settings().get("field") or (self.verifier or get_verifier()).form_field
 
     def clean(self, value: Any) -> Outcome:
         token = value if isinstance(value, str) else None
@@ -143,7 +167,7 @@ def require_captcha(
             request.passgate = None  # type: ignore[attr-defined]
             if request.method in SAFE_METHODS:
                 return None
-            name = field or _settings().get("field") or DEFAULT_FIELD
+            name = field or _settings().get("field") or (verifier or get_verifier()).form_field
             return {"token": token_from(request.POST, _json_body(request), name), "client_ip": client_ip(request), "action": action}
 
         def finish(request: HttpRequest, outcome: Outcome) -> Optional[HttpResponse]:

@@ -27,8 +27,9 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> List[checks.CheckM
     try:
         Verifier(**config)
     except ConfigError as error:
-        if error.setting in ("app_key", "app_secret"):
-            env = "CAPTCHALA_" + error.setting.upper()
+        credentials = {"app_key": "CAPTCHALA_APP_KEY", "app_secret": "CAPTCHALA_APP_SECRET", "secret_key": "PASSGATE_SECRET_KEY"}
+        if error.setting in credentials and "required" in str(error):
+            env = credentials[error.setting]
             return [checks.Error(f"passgate: {error.setting} is not set.",
                                  hint=f"Set PASSGATE['{error.setting}'] or the {env} environment variable.",
                                  id="passgate.E001")]

@@ -14,21 +14,19 @@ module Passgate
   # normalising both sides (see .normalize_path), so `/login/`, `//login`,
   # `/l%6Fgin`, `/./login` and `/login.json` are all `/login`; a Regexp is
   # matched against the normalised request path. The token comes from the
-  # form field `field` (default "captchala_token") or the same key of a JSON
+  # form field `field` (default: the provider's own, verifier.form_field) or the same key of a JSON
   # body; the client IP from Rack::Request#ip (which honours only trusted
   # proxies). The outcome is env["passgate.outcome"]. On failure the app is
   # not called: `on_failure.call(env, outcome)` answers, or a JSON/HTML error
   # with the outcome's http_status.
   class Rack
     SAFE_METHODS = %w[GET HEAD OPTIONS TRACE].freeze
-    DEFAULT_FIELD = "captchala_token"
-
-    def initialize(app, verifier:, paths:, field: DEFAULT_FIELD, on_failure: nil)
+    def initialize(app, verifier:, paths:, field: nil, on_failure: nil)
       @app = app
       @verifier = verifier
       rules = paths.is_a?(Hash) ? paths.to_a : Array(paths).map { |path| [path, nil] }
       @paths = rules.map { |path, action| [path.is_a?(Regexp) ? path : Passgate::Rack.normalize_path(path), action] }
-      @field = field
+      @field = field || verifier.form_field
       @on_failure = on_failure
     end
 

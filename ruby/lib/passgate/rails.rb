@@ -17,20 +17,25 @@ module Passgate
   #   end
   #
   # The client IP is request.remote_ip (Rails' trusted-proxy logic); the
-  # token is params[:captchala_token] (config.passgate.field to change it).
+  # token is the provider's own field — params[:captchala_token],
+  # params["g-recaptcha-response"], params["h-captcha-response"] or
+  # params["cf-turnstile-response"] (config.passgate.field to change it).
   module Rails
     class Railtie < ::Rails::Railtie
       config.passgate = ActiveSupport::OrderedOptions.new
 
       # Rails logs request parameters: keep the raw token out of the log.
       initializer "passgate.filter_parameters" do |app|
-        app.config.filter_parameters |= [(app.config.passgate[:field] || "captchala_token").to_sym]
+        fields = Passgate::Rails::PROVIDER_FIELDS + [app.config.passgate[:field]].compact
+        app.config.filter_parameters |= fields.map(&:to_sym)
       end
 
       config.after_initialize { Passgate::Rails.reset! }
     end
 
     INTEGRATION_KEYS = %i[field].freeze
+    # Every provider's form field, filtered from Rails' parameter log.
+    PROVIDER_FIELDS = %w[captchala_token g-recaptcha-response h-captcha-response cf-turnstile-response].freeze
 
     class << self
       attr_writer :verifier
@@ -44,7 +49,7 @@ module Passgate
       end
 
       def field
-        (::Rails.application.config.passgate[:field] || "captchala_token").to_s
+        (::Rails.application.config.passgate[:field] || verifier.form_field).to_s
       end
 
       private
@@ -53,8 +58,9 @@ module Passgate
         options = ::Rails.application.config.passgate.to_h.transform_keys(&:to_sym)
         INTEGRATION_KEYS.each { |key| options.delete(key) }
         credentials = ::Rails.application.respond_to?(:credentials) ? ::Rails.application.credentials : nil
-        %i[app_key app_secret].each do |key|
-          options[key] ||= credentials&.dig(:captchala, key)
+        provider = (options[:provider] || ENV["PASSGATE_PROVIDER"] || "captchala").to_s
+        if provider == "captchala"
+          %i[app_key app_secret].each { |key| options[key] ||= credentials&.dig(:captchala, key) }
         end
         options.compact!
         options[:logger] ||= ::Rails.logger

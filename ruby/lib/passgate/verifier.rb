@@ -1,14 +1,18 @@
 # frozen_string_literal: true
 
 module Passgate
-  # Verifies CaptchaLa pass tokens. Options are the DESIGN names
-  # (environment:, api_base:, backup_api_base:, replay_store:, timeout_ms:,
-  # max_token_age_s:, clock_skew_s:, mode:, allow_client_only:,
-  # allow_degraded:, fail_open_on_store_error:, ca_file:, max_entries:,
-  # redis_key_prefix:, store_timeout_ms:) plus
-  # logger: (any Logger). Anything not given is read from the environment
-  # (CAPTCHALA_APP_KEY, CAPTCHALA_APP_SECRET, PASSGATE_*). Bad settings raise
-  # Passgate::ConfigError naming the setting.
+  # Verifies CAPTCHA pass tokens with one provider: CaptchaLa (default),
+  # reCAPTCHA, hCaptcha or Turnstile (provider:). Options: every name in
+  # Passgate::OPTION_NAMES (the README's option table) —
+  # provider:, app_key:, app_secret:, secret_key:, site_key:, environment:,
+  # api_base:, backup_api_base:, expected_hostnames:, min_score:,
+  # max_risk_score:, replay_store:, redis_key_prefix:, store_timeout_ms:,
+  # timeout_ms:, max_token_age_s:, clock_skew_s:, mode:, ca_file:,
+  # max_entries:, allow_client_only:, allow_degraded:,
+  # fail_open_on_store_error: — plus logger: (any Logger). Anything not given
+  # is read from the environment (PASSGATE_PROVIDER, CAPTCHALA_APP_KEY,
+  # PASSGATE_SECRET_KEY, PASSGATE_*). Bad settings raise Passgate::ConfigError
+  # naming the setting.
   class Verifier
     ServerToken = Struct.new(:server_token, :expires_in, :issued_at, keyword_init: true)
 
@@ -36,7 +40,8 @@ module Passgate
       outcome
     end
 
-    # Issue a server token (sct_...) for the widget; raises Passgate::IssueError when refused.
+    # Issue a server token (sct_...) for the widget (CaptchaLa only); raises
+    # Passgate::IssueError when refused or with another provider.
     def issue_server_token(action, binding_ip: nil, ttl: nil, max_uses: nil, bind_uid: nil)
       raise TypeError, "action must be a String" unless action.is_a?(String)
 
@@ -46,6 +51,10 @@ module Passgate
 
     def environment = @native.describe["environment"]
     def mode = @native.describe["mode"]
+    # "captchala", "recaptcha", "hcaptcha" or "turnstile".
+    def provider = @native.describe["provider"]
+    # The form field the provider's widget posts the token in.
+    def form_field = @native.describe["form_field"]
 
     def inspect
       described = @native.describe.map { |key, value| "#{key}=#{value.inspect}" }.join(" ")

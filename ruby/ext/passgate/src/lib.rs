@@ -66,5 +66,8 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     );
     codes.freeze();
     module.const_set("OUTCOME_CODES", codes)?;
+    let names = ruby.ary_from_iter(passgate_core::OPTION_NAMES.iter().map(|n| ruby.str_new(n)));
+    names.freeze();
+    module.const_set("OPTION_NAMES", names)?;
     Ok(())
 }

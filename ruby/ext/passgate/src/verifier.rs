@@ -24,15 +24,26 @@ fn option_value(ruby: &Ruby, name: &str, value: Value) -> Result<OptionValue, Er
         i64::try_convert(value)
             .map(OptionValue::Int)
             .map_err(|_| to_ruby_error(ruby, ConfigError::new(name, "out of range").into()))
+    } else if value.is_kind_of(ruby.class_float()) {
+        Ok(OptionValue::Float(f64::try_convert(value)?))
     } else if let Some(text) = RString::from_value(value) {
         Ok(OptionValue::Str(text.to_string()?))
+    } else if let Some(items) = magnus::RArray::from_value(value) {
+        items.to_vec::<String>().map(OptionValue::List).map_err(|_| {
+            to_ruby_error(
+                ruby,
+                ConfigError::new(name, "expected an Array of Strings").into(),
+            )
+        })
     } else {
         let kind = unsafe { value.classname() }.into_owned();
         Err(to_ruby_error(
             ruby,
             ConfigError::new(
                 name,
-                format!("expected a String, Integer, true, false or nil, got {kind}"),
+                format!(
+                    "expected a String, Integer, Float, true, false, an Array of Strings or nil, got {kind}"
+                ),
             )
             .into(),
         ))
@@ -141,6 +152,8 @@ impl NativeVerifier {
     fn describe(ruby: &Ruby, rb_self: &Self) -> Result<RHash, Error> {
         let config = rb_self.0.config();
         let hash = ruby.hash_new();
+        hash.aset("provider", config.provider.as_str())?;
+        hash.aset("form_field", rb_self.0.form_field())?;
         hash.aset("app_key", config.app_key.as_str())?;
         hash.aset("environment", config.environment.as_str())?;
         hash.aset(
