@@ -27,7 +27,10 @@ final class RequireCaptcha
             return $next($request);
         }
         $verifier = $this->verifier ?? Verifier::fromEnv();
-        $token = $request->input('captchala_token');
+        // The provider's own field: captchala_token, g-recaptcha-response,
+        // h-captcha-response or cf-turnstile-response.
+        $field = $verifier->formField();
+        $token = $request->input($field);
         $outcome = $verifier->validate(is_string($token) ? $token : null, ['client_ip' => $request->ip(), 'action' => $action]);
         $request->attributes->set('passgate', $outcome);
         if ($outcome->ok) {
@@ -39,7 +42,7 @@ final class RequireCaptcha
         }
         // Back to the form with what the user typed and the message on the token field.
         return redirect()->back($outcome->httpStatus === 409 ? 303 : 302)
-            ->withInput($request->except('captchala_token'))
-            ->withErrors(['captchala_token' => $message]);
+            ->withInput($request->except($field))
+            ->withErrors([$field => $message]);
     }
 }
