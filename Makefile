@@ -120,7 +120,7 @@ bench:
 ## Fuzz the parsers of untrusted input (nightly toolchain, cargo-fuzz):
 ## each target for FUZZ_RUNS executions; corpus and crashes stay in fuzz/.
 FUZZ_RUNS ?= 10000000
-FUZZ_TARGETS := validate_answer issue_answer token_inspect
+FUZZ_TARGETS := validate_answer issue_answer token_inspect siteverify_answer
 fuzz:
 	cd fuzz && for target in $(FUZZ_TARGETS); do \
 		$(CARGO) +nightly fuzz run $$target -- -runs=$(FUZZ_RUNS) -max_len=4096 -print_final_stats=1 || exit 1; \

@@ -62,6 +62,23 @@ test('pass: the route runs with req.passgate, IP from req.ip (not X-Forwarded-Fo
   });
 });
 
+test('Turnstile: the token is read from cf-turnstile-response; captchala_token alone is missing_token (400)', async () => {
+  await emulator.script('ts_express_ok', { action: 'login' });
+  await emulator.script('ts_express_other_field', { action: 'login' });
+  const options = { provider: 'turnstile', secretKey: 'test-secret-key', apiBase: emulator.url, environment: 'test', expectedHostnames: ['localhost'] };
+  const callsBefore = (await emulator.stats()).siteverify_calls;
+  await withApp(options, async (base, ran) => {
+    let response = await fetch(`${base}/login`, form({ 'cf-turnstile-response': 'ts_express_ok' }));
+    assert.equal(response.status, 200);
+    assert.equal((await response.json()).code, 'passed');
+    response = await fetch(`${base}/login`, form({ captchala_token: 'ts_express_other_field' }));
+    assert.equal(response.status, 400);
+    assert.equal((await response.json()).error, 'missing_token');
+    assert.equal(ran.count, 1);
+  });
+  assert.equal((await emulator.stats()).siteverify_calls, callsBefore + 1);
+});
+
 test('each failure class answers httpStatus with {error, message}; the route never runs', async () => {
   const table = [
     [null, null, 400, 'missing_token'],

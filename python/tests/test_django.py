@@ -189,3 +189,37 @@ def test_system_checks(monkeypatch: pytest.MonkeyPatch) -> None:
         assert not {"passgate.E001", "passgate.E002", "passgate.E003"} & _check_ids()
     with override_settings(PASSGATE={"app_key": "k", "app_secret": "s", "timeout_ms": "soon"}):
         assert "passgate.E003" in _check_ids()
+
+
+# Turnstile: the helpers read the provider's own field, cf-turnstile-response.
+@pytest.fixture()
+def turnstile_client(fresh_emulator: Emulator) -> Iterator[Client]:
+    views.ACTIONS_RUN["count"] = 0
+    options = {"provider": "turnstile", "secret_key": "test-secret-key", "api_base": fresh_emulator.url,
+               "environment": "test", "expected_hostnames": ["localhost"]}
+    with override_settings(PASSGATE=options):
+        yield Client(REMOTE_ADDR="198.51.100.7")
+
+
+def test_turnstile_decorator_reads_cf_turnstile_response(turnstile_client: Client, fresh_emulator: Emulator) -> None:
+    fresh_emulator.script("ts_dj_login", action="login")
+    response = turnstile_client.post("/login/", {"cf-turnstile-response": "ts_dj_login"})
+    assert response.status_code == 200
+    assert response.json() == {"done": True, "code": "passed", "client_ip": "198.51.100.7"}
+    assert fresh_emulator.stats()["last_siteverify"]["fields"]["remoteip"] == "198.51.100.7"
+    fresh_emulator.script("ts_dj_login_other_field", action="login")
+    response = turnstile_client.post("/login/", {"captchala_token": "ts_dj_login_other_field"}, HTTP_ACCEPT="application/json")
+    assert (response.status_code, response.json()["error"]) == (400, "missing_token")
+    assert views.ACTIONS_RUN["count"] == 1
+    assert fresh_emulator.stats()["siteverify_calls"] == 1
+
+
+def test_turnstile_captcha_field_reads_cf_turnstile_response(turnstile_client: Client, fresh_emulator: Emulator) -> None:
+    fresh_emulator.script("ts_dj_comment", action="comment")
+    response = turnstile_client.post("/comment/", {"text": "hi", "cf-turnstile-response": "ts_dj_comment"})
+    assert (response.status_code, response.json()) == (200, {"code": "passed"})
+    fresh_emulator.script("ts_dj_comment_other_field", action="comment")
+    response = turnstile_client.post("/comment/", {"text": "hi", "captchala_token": "ts_dj_comment_other_field"})
+    assert (response.status_code, response.json()) == (400, {"error": "missing_token"})
+    assert views.ACTIONS_RUN["count"] == 1
+    assert fresh_emulator.stats()["siteverify_calls"] == 1

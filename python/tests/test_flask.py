@@ -131,6 +131,20 @@ def test_messages_follow_accept_language(app: Flask) -> None:
     assert response.get_json()["message"] == "キャプチャを完了してください。"
 
 
+def test_turnstile_reads_cf_turnstile_response(fresh_emulator: Emulator) -> None:
+    app = create_app({"provider": "turnstile", "secret_key": "test-secret-key", "api_base": fresh_emulator.url,
+                      "environment": "test", "expected_hostnames": ["localhost"]})
+    fresh_emulator.script("ts_flask_login", action="login")
+    response = post(app, "/login", {"cf-turnstile-response": "ts_flask_login"})
+    assert response.status_code == 200
+    assert response.get_json()["code"] == "passed"
+    fresh_emulator.script("ts_flask_other_field", action="login")
+    response = post(app, "/login", {"captchala_token": "ts_flask_other_field"}, headers={"Accept": "application/json"})
+    assert (response.status_code, response.get_json()["error"]) == (400, "missing_token")
+    assert app.config["ACTIONS_RUN"] == 1
+    assert fresh_emulator.stats()["siteverify_calls"] == 1
+
+
 def test_init_app_config_errors_name_the_setting() -> None:
     import passgate
     from passgate.flask import Passgate

@@ -31,6 +31,40 @@ class RailsIntegrationTest < ActionDispatch::IntegrationTest
     assert_equal [:create], PassgateTestApp::RAN
   end
 
+  # Turnstile (config.passgate.provider): require_captcha and verify_captcha
+  # read params["cf-turnstile-response"].
+  def test_turnstile_reads_cf_turnstile_response
+    config = Rails.application.config.passgate
+    saved = config.to_h
+    config.clear
+    config.merge!(provider: "turnstile", secret_key: "test-secret-key", api_base: EMULATOR.url, environment: "test",
+                  expected_hostnames: ["localhost"])
+    assert_equal "cf-turnstile-response", Passgate::Rails.field
+    EMULATOR.script("ts_rails_login", action: "login")
+    EMULATOR.script("ts_rails_check", action: "check")
+    EMULATOR.script("ts_rails_other_field", action: "login")
+    calls = EMULATOR.stats["siteverify_calls"]
+    post "/login", params: { "cf-turnstile-response" => "ts_rails_login" }, headers: { "REMOTE_ADDR" => "198.51.100.4" }
+    assert_response 200
+    assert_equal({ "done" => true, "code" => "passed", "client_ip" => "198.51.100.4" }, response.parsed_body)
+    post "/check", params: { "cf-turnstile-response" => "ts_rails_check" }
+    assert_equal({ "code" => "passed" }, response.parsed_body)
+    post "/login", params: { captchala_token: "ts_rails_other_field" }, as: :json
+    assert_response 400
+    assert_equal "missing_token", response.parsed_body["error"]
+    post "/check", params: { captchala_token: "ts_rails_other_field" }
+    assert_response 400
+    assert_equal({ "code" => "missing_token" }, response.parsed_body)
+    assert_equal [:create], PassgateTestApp::RAN
+    assert_equal calls + 2, EMULATOR.stats["siteverify_calls"]
+    assert_includes PassgateTestApp::LOG.string, '"cf-turnstile-response"=>"[FILTERED]"'
+    refute_includes PassgateTestApp::LOG.string, "ts_rails_login"
+  ensure
+    config.clear
+    config.merge!(saved)
+    Passgate::Rails.reset!
+  end
+
   def test_each_failure_class_as_json_without_running_the_action
     store_down = { replay_store: dead_redis_url, store_timeout_ms: 300 }
     [[nil, nil, 400, "missing_token"], [nil, "sct_rails", 400, "malformed_token"],

@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("signup/", views.signup),
+    path("comment/", views.comment),
     path("login/", views.login),
     path("api/login/", views.api_login),
     path("login-dead-store/", views.login_dead_store),

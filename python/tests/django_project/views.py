@@ -27,6 +27,23 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
+class CommentForm(PassgateFormMixin, forms.Form):
+    """The captcha field's name is the form's own: the widget reads the
+    provider's field (cf-turnstile-response, g-recaptcha-response, ...)."""
+
+    text = forms.CharField()
+    captcha = CaptchaField(action="comment")
+
+
+def comment(request: HttpRequest) -> HttpResponse:
+    form = CommentForm(request.POST, request=request)
+    if form.is_valid():
+        ACTIONS_RUN["count"] += 1
+        return JsonResponse({"code": form.cleaned_data["captcha"].code})
+    [error] = form.errors.as_data()["captcha"]
+    return JsonResponse({"error": error.code}, status=400)
+
+
 @require_captcha(action="login")
 def login(request: HttpRequest) -> HttpResponse:
     ACTIONS_RUN["count"] += 1
