@@ -28,10 +28,10 @@ final class LaravelMiddlewareTest extends TestCase
     }
 
     /** Runs the middleware; returns [response, request, whether the route ran]. */
-    private function throughMiddleware(Illuminate\Http\Request $request, ?string $action): array
+    private function throughMiddleware(Illuminate\Http\Request $request, ?string $action, ?Passgate\Verifier $verifier = null): array
     {
         $ran = false;
-        $middleware = new App\Http\Middleware\RequireCaptcha(self::$verifier);
+        $middleware = new App\Http\Middleware\RequireCaptcha($verifier ?? self::$verifier);
         $response = $middleware->handle($request, function ($request) use (&$ran) {
             $ran = true;
             return new Illuminate\Http\JsonResponse(['code' => $request->attributes->get('passgate')->code,
@@ -40,10 +40,10 @@ final class LaravelMiddlewareTest extends TestCase
         return [$response, $request, $ran];
     }
 
-    private function handle(array $form, array $server = [], ?string $action = 'login'): array
+    private function handle(array $form, array $server = [], ?string $action = 'login', ?Passgate\Verifier $verifier = null): array
     {
         $request = Illuminate\Http\Request::create('/login', 'POST', $form, [], [], $server + ['REMOTE_ADDR' => '198.51.100.4', 'HTTP_ACCEPT' => 'application/json']);
-        [$response, , $ran] = $this->throughMiddleware($request, $action);
+        [$response, , $ran] = $this->throughMiddleware($request, $action, $verifier);
         return [$response->getStatusCode(), json_decode($response->getContent(), true), $ran];
     }
 
@@ -52,7 +52,7 @@ final class LaravelMiddlewareTest extends TestCase
      * a session (StartSession records the form's URL as the previous one) and
      * the `redirect` service in the container. Returns [response, session, outcome, ran].
      */
-    private function submitForm(array $form): array
+    private function submitForm(array $form, ?Passgate\Verifier $verifier = null): array
     {
         $request = Illuminate\Http\Request::create('/login', 'POST', $form, [], [], ['REMOTE_ADDR' => '198.51.100.4',
             'HTTP_ACCEPT' => 'text/html,application/xhtml+xml', 'HTTP_ACCEPT_LANGUAGE' => 'fr-FR, fr;q=0.9']);
@@ -66,7 +66,7 @@ final class LaravelMiddlewareTest extends TestCase
         $container = new Illuminate\Container\Container();
         $container->instance('redirect', $redirector);
         Illuminate\Container\Container::setInstance($container);
-        [$response, $request, $ran] = $this->throughMiddleware($request, 'login');
+        [$response, $request, $ran] = $this->throughMiddleware($request, 'login', $verifier);
         return [$response, $session, $request->attributes->get('passgate'), $ran];
     }
 
@@ -137,5 +137,33 @@ final class LaravelMiddlewareTest extends TestCase
             [$response->getStatusCode(), $response->getTargetUrl(), $outcome->code, $ran]);
         $this->assertSame([], $session->getOldInput());
         $this->assertSame([$outcome->messageFor('fr')], $session->get('errors')->get('captchala_token'));
+    }
+
+    private function recaptcha(): Passgate\Verifier
+    {
+        return new Passgate\Verifier(['provider' => 'recaptcha', 'secret_key' => 'test-secret-key', 'api_base' => self::$emulator->url,
+            'environment' => 'test', 'min_score' => 0.5, 'expected_hostnames' => ['localhost']]);
+    }
+
+    public function testRecaptchaReadsGRecaptchaResponse(): void
+    {
+        $verifier = $this->recaptcha();
+        self::$emulator->script('rc_laravel_ok', ['action' => 'login', 'score' => 0.9]);
+        self::$emulator->script('rc_laravel_other_field', ['action' => 'login', 'score' => 0.9]);
+        $calls = self::$emulator->stats()['siteverify_calls'];
+        [$status, $body, $ran] = $this->handle(['g-recaptcha-response' => 'rc_laravel_ok'], [], 'login', $verifier);
+        $this->assertSame([200, 'passed', '198.51.100.4', true], [$status, $body['code'], $body['ip'], $ran]);
+        [$status, $body, $ran] = $this->handle(['captchala_token' => 'rc_laravel_other_field'], [], 'login', $verifier);
+        $this->assertSame([400, 'missing_token', false], [$status, $body['error'], $ran]);
+        $this->assertSame($calls + 1, self::$emulator->stats()['siteverify_calls']);
+    }
+
+    public function testRecaptchaHtmlFailurePutsTheErrorOnGRecaptchaResponse(): void
+    {
+        self::$emulator->script('rc_laravel_html_low', ['action' => 'login', 'score' => 0.2]);
+        [$response, $session, $outcome, $ran] = $this->submitForm(['email' => 'ada@example.com', 'g-recaptcha-response' => 'rc_laravel_html_low'], $this->recaptcha());
+        $this->assertSame([302, 'score_too_low', false], [$response->getStatusCode(), $outcome->code, $ran]);
+        $this->assertSame(['email' => 'ada@example.com'], $session->getOldInput());
+        $this->assertSame(['g-recaptcha-response' => [$outcome->messageFor('fr')]], $session->get('errors')->getBag('default')->toArray());
     }
 }

@@ -14,6 +14,8 @@ class RackMiddlewareTest < Minitest::Test
   def app
     verifier = Passgate::Verifier.new(**EMULATOR.options)
     store_down = Passgate::Verifier.new(**EMULATOR.options(replay_store: dead_redis_url, store_timeout_ms: 300))
+    turnstile = Passgate::Verifier.new(provider: "turnstile", secret_key: "test-secret-key", api_base: EMULATOR.url,
+                                       environment: "test", expected_hostnames: ["localhost"])
     form = lambda do |env, outcome|
       params = Rack::Request.new(env).POST
       [outcome.http_status, { "content-type" => "text/html" },
@@ -23,6 +25,7 @@ class RackMiddlewareTest < Minitest::Test
       use Passgate::Rack, verifier: verifier, paths: { "/login" => "login" }
       use Passgate::Rack, verifier: verifier, paths: ["/signup"], on_failure: form
       use Passgate::Rack, verifier: store_down, paths: { "/login-redis" => "login" }
+      use Passgate::Rack, verifier: turnstile, paths: { "/comment" => "comment" }
       run lambda { |env|
         RAN << env["PATH_INFO"]
         outcome = env["passgate.outcome"]
@@ -43,6 +46,20 @@ class RackMiddlewareTest < Minitest::Test
     body = JSON.parse(last_response.body)
     assert_equal ["passed", "198.51.100.4"], [body["code"], body["client_ip"]]
     assert_equal ["/login"], RAN
+  end
+
+  def test_turnstile_reads_cf_turnstile_response
+    EMULATOR.script("ts_rack_comment", action: "comment")
+    EMULATOR.script("ts_rack_other_field", action: "comment")
+    calls = EMULATOR.stats["siteverify_calls"]
+    post "/comment", { "cf-turnstile-response" => "ts_rack_comment" }, "REMOTE_ADDR" => "198.51.100.4"
+    assert_equal 200, last_response.status
+    assert_equal ["passed", "198.51.100.4"], JSON.parse(last_response.body).values_at("code", "client_ip")
+    post "/comment", { captchala_token: "ts_rack_other_field" }, "HTTP_ACCEPT" => "application/json"
+    assert_equal 400, last_response.status
+    assert_equal "missing_token", JSON.parse(last_response.body)["error"]
+    assert_equal ["/comment"], RAN
+    assert_equal calls + 1, EMULATOR.stats["siteverify_calls"]
   end
 
   def test_failures_answer_and_skip_the_app
