@@ -32,7 +32,7 @@ pub fn run(out: &mut impl Write) -> Result<bool, String> {
         w(
             out,
             format!(
-                "{:<34} {:<21} {}  {}{mark}",
+                "{:<42} {:<21} {}  {}{mark}",
                 format!("{}[{}]", result.case, result.index),
                 o.code.as_str(),
                 o.http_status(),

@@ -36,7 +36,7 @@ async function main(passgateBin) {
         const mark = outcome.code === call.expect.code ? '' : '  << UNEXPECTED';
         if (mark) unexpected += 1;
         const label = `${testCase.name}[${index}]`;
-        console.log(`${label.padEnd(34)} ${outcome.code.padEnd(21)} ${outcome.httpStatus}  ${outcome.message}${mark}`);
+        console.log(`${label.padEnd(42)} ${outcome.code.padEnd(21)} ${outcome.httpStatus}  ${outcome.message}${mark}`);
         console.log(`    ${JSON.stringify(outcome.logFields)}`);
       }
     }

@@ -26,7 +26,7 @@ foreach ($doc['cases'] as $case) {
         $outcome = $verifier->validate($call['token'] ?? null, $opts);
         $mark = $outcome->code === $call['expect']['code'] ? '' : '  << UNEXPECTED';
         $unexpected += $mark === '' ? 0 : 1;
-        printf("%-34s %-21s %d  %s%s\n", "{$case['name']}[$index]", $outcome->code, $outcome->httpStatus, $outcome->message, $mark);
+        printf("%-42s %-21s %d  %s%s\n", "{$case['name']}[$index]", $outcome->code, $outcome->httpStatus, $outcome->message, $mark);
         echo '    ', json_encode($outcome->logFields, JSON_UNESCAPED_SLASHES), "\n";
     }
 }

@@ -38,7 +38,7 @@ def main(passgate_bin: str) -> int:
                 mark = "" if outcome.code == call["expect"]["code"] else "  << UNEXPECTED"
                 unexpected += bool(mark)
                 label = f"{case['name']}[{index}]"
-                print(f"{label:<34} {outcome.code:<21} {outcome.http_status}  {outcome.message}{mark}")
+                print(f"{label:<42} {outcome.code:<21} {outcome.http_status}  {outcome.message}{mark}")
                 print("    " + json.dumps(outcome.log_fields, separators=(",", ":")))
     finally:
         mock.kill()

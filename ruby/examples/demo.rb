@@ -25,7 +25,7 @@ begin
       outcome = verifier.validate(call["token"], client_ip: call["client_ip"], action: call["action"], uid: call["uid"])
       mark = outcome.code == call["expect"]["code"] ? "" : "  << UNEXPECTED"
       unexpected += 1 unless mark.empty?
-      puts format("%-34s %-21s %d  %s%s", "#{test_case["name"]}[#{index}]", outcome.code, outcome.http_status, outcome.message, mark)
+      puts format("%-42s %-21s %d  %s%s", "#{test_case["name"]}[#{index}]", outcome.code, outcome.http_status, outcome.message, mark)
       puts "    #{JSON.generate(outcome.log_fields)}"
     end
   end
