@@ -169,12 +169,15 @@ export declare class Verifier {
   readonly formField: string;
   toJSON(): {
     provider: Provider;
-    formField: string;
-    appKey: string;
+    /** CaptchaLa only. */
+    appKey?: string;
+    /** Other providers, when set. */
+    siteKey?: string;
     environment: string;
     mode: 'live' | 'test';
     apiBase: string;
     replayStore: string;
+    formField: string;
   };
 }
 

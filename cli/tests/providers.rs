@@ -235,3 +235,51 @@ fn each_provider_has_its_form_field_and_path() {
         OutcomeCode::Passed
     );
 }
+
+#[test]
+fn the_emulator_reads_json_bodies_too() {
+    let mock = common::mock();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let post = |path: &str, body: serde_json::Value| {
+        let url = format!("{}{path}", mock.base_url);
+        runtime.block_on(async {
+            let answer = reqwest::Client::new()
+                .post(url)
+                .header("Content-Type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .expect("send");
+            let text = answer.text().await.expect("body");
+            serde_json::from_str::<serde_json::Value>(&text).expect("json")
+        })
+    };
+    let answer = post(
+        "/turnstile/v0/siteverify",
+        serde_json::json!({ "secret": DEFAULT_SECRET_KEY, "response": "json-1", "remoteip": "203.0.113.9" }),
+    );
+    assert_eq!(answer["success"], true, "{answer}");
+    assert_eq!(
+        mock.state().last_siteverify()["content_type"],
+        "application/json"
+    );
+    let wrong = post(
+        "/siteverify",
+        serde_json::json!({ "secret": "nope", "response": "json-2" }),
+    );
+    assert_eq!(
+        wrong["error-codes"],
+        serde_json::json!(["invalid-input-secret"])
+    );
+    let not_strings = post(
+        "/recaptcha/api/siteverify",
+        serde_json::json!({ "secret": 1, "response": "json-3" }),
+    );
+    assert_eq!(
+        not_strings["error-codes"],
+        serde_json::json!(["bad-request"])
+    );
+}

@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::config::ProviderKind;
-use crate::config::{Config, Mode, Options, StoreSpec};
+use crate::config::{Config, Mode, Options, ProviderKind, StoreSpec};
 use crate::error::Error;
 use crate::forksafe::ForkSafeMutex;
 use crate::outcome::Outcome;
@@ -138,6 +137,36 @@ impl Verifier {
     /// `cf-turnstile-response`): framework helpers read it by default.
     pub fn form_field(&self) -> &'static str {
         self.inner.config.provider.form_field()
+    }
+
+    /// What is safe to show about this verifier, in order: every binding's
+    /// repr/inspect/var_dump prints this and nothing else (no secret).
+    pub fn describe(&self) -> Vec<(&'static str, String)> {
+        let config = &self.inner.config;
+        let mut shown = vec![("provider", config.provider.as_str().to_string())];
+        match config.provider {
+            ProviderKind::CaptchaLa => shown.push(("app_key", config.app_key.clone())),
+            _ => {
+                if let Some(site_key) = &config.site_key {
+                    shown.push(("site_key", site_key.clone()));
+                }
+            }
+        }
+        shown.extend([
+            ("environment", config.environment.clone()),
+            (
+                "mode",
+                match config.mode {
+                    Mode::Live => "live",
+                    Mode::Test => "test",
+                }
+                .to_string(),
+            ),
+            ("api_base", config.api_base.clone()),
+            ("replay_store", config.store.label().to_string()),
+            ("form_field", self.form_field().to_string()),
+        ]);
+        shown
     }
 
     pub fn config(&self) -> &Config {

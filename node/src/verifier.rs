@@ -157,18 +157,15 @@ impl NativeVerifier {
         settle(result.map(|token| server_token_json(&token)))
     }
 
-    /// What is safe to show about this verifier (no secret).
+    /// What is safe to show about this verifier (no secret), camelCased.
     #[napi]
     pub fn describe(&self) -> Value {
-        let config = self.inner.config();
-        serde_json::json!({
-            "provider": config.provider.as_str(),
-            "formField": self.inner.form_field(),
-            "appKey": config.app_key,
-            "environment": config.environment,
-            "mode": match config.mode { passgate_core::Mode::Live => "live", passgate_core::Mode::Test => "test" },
-            "apiBase": config.api_base,
-            "replayStore": config.store.label(),
-        })
+        Value::Object(
+            self.inner
+                .describe()
+                .into_iter()
+                .map(|(key, value)| (passgate_core::camel_case(key), Value::String(value)))
+                .collect(),
+        )
     }
 }

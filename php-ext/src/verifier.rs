@@ -215,34 +215,12 @@ impl Verifier {
 
     /// What var_dump/print_r show: never the secret.
     pub fn __debug_info(&self) -> PhpResult<ZBox<ZendHashTable>> {
-        let config = self.inner.config();
         let mut array = ZendHashTable::new();
-        let err = |e: ext_php_rs::error::Error| PhpException::from_message(e.to_string());
-        array
-            .insert("provider", config.provider.as_str())
-            .map_err(err)?;
-        array
-            .insert("app_key", config.app_key.as_str())
-            .map_err(err)?;
-        array
-            .insert("environment", config.environment.as_str())
-            .map_err(err)?;
-        array
-            .insert(
-                "mode",
-                if config.mode == passgate_core::Mode::Test {
-                    "test"
-                } else {
-                    "live"
-                },
-            )
-            .map_err(err)?;
-        array
-            .insert("api_base", config.api_base.as_str())
-            .map_err(err)?;
-        array
-            .insert("replay_store", config.store.label())
-            .map_err(err)?;
+        for (key, value) in self.inner.describe() {
+            array
+                .insert(key, value)
+                .map_err(|e| PhpException::from_message(e.to_string()))?;
+        }
         Ok(array)
     }
 }

@@ -158,14 +158,12 @@ impl Verifier {
     }
 
     fn __repr__(&self) -> String {
-        let config = self.inner.config();
-        format!(
-            "<passgate.Verifier provider={:?} app_key={:?} environment={:?} mode={:?} api_base={:?}>",
-            config.provider.as_str(),
-            config.app_key,
-            config.environment,
-            self.mode(),
-            config.api_base
-        )
+        let shown: Vec<String> = self
+            .inner
+            .describe()
+            .into_iter()
+            .map(|(key, value)| format!("{key}={value:?}"))
+            .collect();
+        format!("<passgate.Verifier {}>", shown.join(" "))
     }
 }

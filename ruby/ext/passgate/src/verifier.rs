@@ -29,12 +29,15 @@ fn option_value(ruby: &Ruby, name: &str, value: Value) -> Result<OptionValue, Er
     } else if let Some(text) = RString::from_value(value) {
         Ok(OptionValue::Str(text.to_string()?))
     } else if let Some(items) = magnus::RArray::from_value(value) {
-        items.to_vec::<String>().map(OptionValue::List).map_err(|_| {
-            to_ruby_error(
-                ruby,
-                ConfigError::new(name, "expected an Array of Strings").into(),
-            )
-        })
+        items
+            .to_vec::<String>()
+            .map(OptionValue::List)
+            .map_err(|_| {
+                to_ruby_error(
+                    ruby,
+                    ConfigError::new(name, "expected an Array of Strings").into(),
+                )
+            })
     } else {
         let kind = unsafe { value.classname() }.into_owned();
         Err(to_ruby_error(
@@ -150,21 +153,10 @@ impl NativeVerifier {
 
     /// What is safe to show about this verifier (no secret).
     fn describe(ruby: &Ruby, rb_self: &Self) -> Result<RHash, Error> {
-        let config = rb_self.0.config();
         let hash = ruby.hash_new();
-        hash.aset("provider", config.provider.as_str())?;
-        hash.aset("form_field", rb_self.0.form_field())?;
-        hash.aset("app_key", config.app_key.as_str())?;
-        hash.aset("environment", config.environment.as_str())?;
-        hash.aset(
-            "mode",
-            match config.mode {
-                passgate_core::Mode::Live => "live",
-                passgate_core::Mode::Test => "test",
-            },
-        )?;
-        hash.aset("api_base", config.api_base.as_str())?;
-        hash.aset("replay_store", config.store.label())?;
+        for (key, value) in rb_self.0.describe() {
+            hash.aset(key, value)?;
+        }
         Ok(hash)
     }
 }
