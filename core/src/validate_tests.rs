@@ -293,7 +293,12 @@ fn a_provider_without_server_tokens_says_so() {
         failure.upstream_error.as_deref(),
         Some("not_supported_by_fake")
     );
-    assert!(failure.to_string().contains("not_supported_by_fake"));
+    assert!(
+        failure
+            .to_string()
+            .contains("not supported by provider fake"),
+        "{failure}"
+    );
 }
 
 /// Options for a siteverify-style provider (the fake then binds no uid).
