@@ -3,6 +3,24 @@
 
 use passgate_core::{camel_case, OptionKind, Options, OPTIONS, OUTCOME_FIELDS};
 
+/// `(name, type)` of every option, the type spelled as a stub spells it:
+/// `[text, integer, bool, number, list]`.
+fn typed_options(types: [&str; 5]) -> Vec<(String, String)> {
+    OPTIONS
+        .iter()
+        .map(|spec| {
+            let ty = match spec.kind {
+                OptionKind::Count => types[1],
+                OptionKind::Flag => types[2],
+                OptionKind::Number => types[3],
+                OptionKind::List => types[4],
+                _ => types[0],
+            };
+            (spec.name.to_string(), ty.to_string())
+        })
+        .collect()
+}
+
 fn read(path: &str) -> String {
     let full = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
@@ -37,20 +55,10 @@ fn python_stub_types_every_option() {
         .filter_map(|line| line.trim().split_once(": "))
         .map(|(name, ty)| (name.to_string(), ty.to_string()))
         .collect();
-    let expected: Vec<(String, String)> = OPTIONS
-        .iter()
-        .map(|spec| {
-            let ty = match spec.kind {
-                OptionKind::Count => "int",
-                OptionKind::Flag => "bool",
-                OptionKind::Number => "float",
-                OptionKind::List => "List[str]",
-                _ => "str",
-            };
-            (spec.name.to_string(), ty.to_string())
-        })
-        .collect();
-    assert_eq!(fields, expected);
+    assert_eq!(
+        fields,
+        typed_options(["str", "int", "bool", "float", "List[str]"])
+    );
 }
 
 #[test]
@@ -91,20 +99,10 @@ fn php_stub_types_every_option() {
                 .map(|(n, t)| (n.trim().to_string(), t.trim().to_string()))
         })
         .collect();
-    let expected: Vec<(String, String)> = OPTIONS
-        .iter()
-        .map(|spec| {
-            let ty = match spec.kind {
-                OptionKind::Count => "int",
-                OptionKind::Flag => "bool",
-                OptionKind::Number => "float",
-                OptionKind::List => "list<string>",
-                _ => "string",
-            };
-            (spec.name.to_string(), ty.to_string())
-        })
-        .collect();
-    assert_eq!(fields, expected);
+    assert_eq!(
+        fields,
+        typed_options(["string", "int", "bool", "float", "list<string>"])
+    );
 }
 
 #[test]

@@ -66,9 +66,7 @@ pub mod fuzzing {
         pub solved_at: Option<Option<i64>>,
     }
 
-    /// Interpret one validate answer with `status` and `body`.
-    pub fn read_validate_answer(status: u16, body: &[u8], token: &str) -> Reading {
-        let answer = provider::interpret_validate(&Exchange::answered(status, body), token);
+    fn reading(answer: provider::ValidateAnswer) -> Reading {
         Reading {
             failure: answer.failure,
             upstream_error: answer.upstream_error,
@@ -80,6 +78,14 @@ pub mod fuzzing {
         }
     }
 
+    /// Interpret one validate answer with `status` and `body`.
+    pub fn read_validate_answer(status: u16, body: &[u8], token: &str) -> Reading {
+        reading(provider::interpret_validate(
+            &Exchange::answered(status, body),
+            token,
+        ))
+    }
+
     /// Interpret one siteverify answer of `provider` (`recaptcha`,
     /// `hcaptcha` or `turnstile`).
     pub fn read_siteverify_answer(
@@ -88,17 +94,11 @@ pub mod fuzzing {
         body: &[u8],
         token: &str,
     ) -> Reading {
-        let answer =
-            provider::interpret_siteverify(provider, &Exchange::answered(status, body), token);
-        Reading {
-            failure: answer.failure,
-            upstream_error: answer.upstream_error,
-            solved_at: match answer.solved_at {
-                SolvedAt::Absent => None,
-                SolvedAt::Unix(at) => Some(Some(at)),
-                SolvedAt::Unreadable => Some(None),
-            },
-        }
+        reading(provider::interpret_siteverify(
+            provider,
+            &Exchange::answered(status, body),
+            token,
+        ))
     }
 
     /// Interpret one issue answer; `Ok(server token)` or the failure code.
