@@ -220,3 +220,38 @@ fn idempotency_keys_are_fresh_uuids() {
     assert_eq!(&a[14..15], "4");
     assert!(a.bytes().all(|c| c.is_ascii_hexdigit() || c == b'-'), "{a}");
 }
+
+#[test]
+fn the_path_is_appended_to_any_base() {
+    let url = |provider: &str, base: Option<&str>| {
+        let config = crate::config::Config::resolve(crate::config::Options {
+            provider: Some(provider.into()),
+            secret_key: Some("s".into()),
+            api_base: base.map(str::to_string),
+            ..crate::config::Options::default()
+        })
+        .expect("config");
+        Siteverify::new(&config).url
+    };
+    assert_eq!(
+        url("recaptcha", None),
+        "https://www.google.com/recaptcha/api/siteverify"
+    );
+    // Where google.com is blocked.
+    assert_eq!(
+        url("recaptcha", Some("https://www.recaptcha.net")),
+        "https://www.recaptcha.net/recaptcha/api/siteverify"
+    );
+    assert_eq!(
+        url(
+            "recaptcha",
+            Some("https://www.recaptcha.net/recaptcha/api/siteverify")
+        ),
+        "https://www.recaptcha.net/recaptcha/api/siteverify"
+    );
+    assert_eq!(url("hcaptcha", None), "https://api.hcaptcha.com/siteverify");
+    assert_eq!(
+        url("turnstile", None),
+        "https://challenges.cloudflare.com/turnstile/v0/siteverify"
+    );
+}
