@@ -15,7 +15,7 @@ PHP_RUN := php -d extension=$(CURDIR)/$(PHP_SO)
 RUBY_GEM_HOME := target/ruby-gems
 RUBY_EXT := ruby/ext/passgate
 
-.PHONY: demo demo-rust demo-python demo-node demo-ruby demo-php test test-rust test-python test-node test-ruby test-php test-cross lint bench fuzz build python node ruby ruby-vendor php cli clean
+.PHONY: dist test-dist demo demo-rust demo-python demo-node demo-ruby demo-php test test-rust test-python test-node test-ruby test-php test-cross lint bench fuzz build python node ruby ruby-vendor php cli clean
 
 ## Walk through the main failure modes against a local emulator: in Rust
 ## first (needs only cargo), then through the Python, Node, Ruby and PHP bindings.
@@ -104,6 +104,17 @@ $(VENV)/.deps: python/requirements-dev.txt
 	$(VENV_PY) -m pip install -q --upgrade pip
 	$(VENV_PY) -m pip install -q -r python/requirements-dev.txt
 	touch $@
+
+## Built packages for linux x86_64 in dist/ (tools/dist.sh): the wheel and
+## sdist, the npm packages, the platform and source gems, the PIE package with
+## a prebuilt extension, the passgate binary; a .sha256 beside each.
+dist: $(VENV)/.deps node ruby-vendor php
+	bash tools/dist.sh
+
+## Each built package installed as its users would, where no Rust toolchain
+## can be found, validating a token against the packaged emulator.
+test-dist: dist
+	bash tests/dist/run.sh
 
 ## Formatting and lints, as CI checks them.
 lint: ruby-vendor

@@ -5,7 +5,7 @@
 // hands each log record to the `logger` option.
 
 const util = require('node:util');
-const native = require('./passgate.node');
+const native = require('./native.js').loadNative();
 
 const LOG_KEYS = Object.freeze(native.logKeys());
 const OUTCOME_CODES = Object.freeze(native.outcomeCodes());

@@ -11,7 +11,10 @@
 # keyword arguments, logging and the Rails/Rack helpers.
 
 require_relative "passgate/version"
-require "passgate/passgate_native"
+# A platform gem carries the extension built for this Ruby's ABI; the source
+# gem builds passgate/passgate_native at install time.
+prebuilt = "passgate/#{RUBY_VERSION[/\A\d+\.\d+/]}/passgate_native"
+require((begin; $LOAD_PATH.resolve_feature_path(prebuilt); rescue LoadError; nil; end) ? prebuilt : "passgate/passgate_native")
 require_relative "passgate/outcome"
 require_relative "passgate/verifier"
 
