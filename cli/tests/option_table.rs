@@ -1,5 +1,6 @@
-//! The option table and the outcome field list live in the core; the README
-//! table and every binding's type stubs must say the same, in the same order.
+//! The option table and the outcome field list live in the core; the table in
+//! docs/configuration.md and every binding's type stubs must say the same, in
+//! the same order.
 
 use passgate_core::{camel_case, OptionKind, Options, OPTIONS, OUTCOME_FIELDS};
 
@@ -36,13 +37,13 @@ fn block<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
 }
 
 #[test]
-fn the_readme_table_is_the_generated_one() {
-    let readme = read("README.md");
-    let table = block(&readme, "<!-- options:begin -->\n", "<!-- options:end -->");
+fn the_configuration_doc_table_is_the_generated_one() {
+    let doc = read("docs/configuration.md");
+    let table = block(&doc, "<!-- options:begin -->\n", "<!-- options:end -->");
     assert_eq!(
         table,
         Options::markdown_table(),
-        "README option table is stale: paste `passgate options --markdown`"
+        "docs/configuration.md option table is stale: paste `passgate options --markdown`"
     );
 }
 
