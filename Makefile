@@ -15,7 +15,17 @@ PHP_RUN := php -d extension=$(CURDIR)/$(PHP_SO)
 RUBY_GEM_HOME := target/ruby-gems
 RUBY_EXT := ruby/ext/passgate
 
-.PHONY: dist test-dist demo demo-rust demo-python demo-node demo-ruby demo-php test test-rust test-python test-node test-ruby test-php test-cross lint bench fuzz build python node ruby ruby-vendor php cli clean
+# What each extension is built from: it is rebuilt (and reinstalled) only when
+# one of these changed, so a second `make demo` builds nothing.
+CORE_SRC := Cargo.toml Cargo.lock $(shell find core/src -type f)
+PYTHON_SRC := $(CORE_SRC) python/Cargo.toml python/pyproject.toml python/README.md \
+	$(shell find python/src python/passgate -type f ! -name '*.pyc')
+NODE_SRC := $(CORE_SRC) node/Cargo.toml node/build.rs $(shell find node/src -type f)
+RUBY_SRC := $(CORE_SRC) ruby/passgate.gemspec ruby/tools/vendor_core.rb \
+	$(shell find $(RUBY_EXT)/src ruby/lib -type f) $(RUBY_EXT)/Cargo.toml $(RUBY_EXT)/Cargo.lock $(RUBY_EXT)/extconf.rb
+PHP_SRC := $(CORE_SRC) php-ext/Cargo.toml $(shell find php-ext/src -type f)
+
+.PHONY: setup dist test-dist demo demo-rust demo-python demo-node demo-ruby demo-php test test-rust test-python test-node test-ruby test-php test-cross lint bench fuzz build python node ruby ruby-vendor php cli clean
 
 ## Walk through the main failure modes against a local emulator: in Rust
 ## first (needs only cargo), then through the Python, Node, Ruby and PHP bindings.
@@ -41,7 +51,7 @@ demo-php: cli php
 	$(PHP_RUN) php-ext/examples/demo.php $(PASSGATE_BIN)
 
 ## Every test suite; each runner prints its own summary line.
-test: test-rust test-python test-node test-ruby test-php test-cross
+test: setup test-rust test-python test-node test-ruby test-php test-cross
 
 test-rust:
 	$(CARGO) test -p passgate-core -p passgate-cli
@@ -68,36 +78,54 @@ test-cross: cli python node ruby php
 		GEM_HOME=$(CURDIR)/$(RUBY_GEM_HOME) PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
 		$(VENV_PY) -m pytest tests/cross -q -p no:cacheprovider
 
-cli:
+## The system packages and toolchain the two commands need (tools/setup.sh:
+## installs them as root, else prints the command to run).
+setup:
+	@bash tools/setup.sh
+
+cli: setup
 	$(CARGO) build -p passgate-cli
 
 ## The PHP extension: target/php/passgate.so (load it with extension=/abs/path/passgate.so).
-php:
+php: setup $(PHP_SO)
+
+$(PHP_SO): $(PHP_SRC)
 	CARGO_TARGET_DIR=$(CURDIR)/$(EXT_TARGET) $(CARGO) build --release -p passgate-php
 	mkdir -p target/php
 	cp $(EXT_TARGET)/release/libpassgate.so $(PHP_SO)
 
 ## The gem: `gem build` (which vendors the core into it), then
 ## `gem install --local` into a fresh GEM_HOME (target/ruby-gems), as a user would.
-ruby:
+ruby: setup $(RUBY_GEM_HOME)/.installed
+
+$(RUBY_GEM_HOME)/.installed: $(RUBY_SRC)
 	cd ruby && gem build -q passgate.gemspec -o $(CURDIR)/target/passgate.gem
 	rm -rf $(RUBY_GEM_HOME)
 	GEM_HOME=$(CURDIR)/$(RUBY_GEM_HOME) CARGO_TARGET_DIR=$(CURDIR)/$(EXT_TARGET) \
 		gem install --local --no-document $(CURDIR)/target/passgate.gem
+	touch $@
 
 ## A self-contained copy of the core (workspace settings resolved) for the gem.
 ruby-vendor:
 	ruby ruby/tools/vendor_core.rb
 
 ## The Node addon (node/passgate.node) and the package's dev dependencies.
-node:
+node: setup node/node_modules/.installed node/passgate.node
+
+node/node_modules/.installed: node/package.json node/package-lock.json
 	cd node && npm install --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+node/passgate.node: $(NODE_SRC)
 	cd node && CARGO_TARGET_DIR=$(CURDIR)/$(EXT_TARGET) node scripts/build.js --force
 
 ## The Python package, built by maturin and installed into ./.venv.
-python: $(VENV)/.deps
+python: setup $(VENV)/.installed
+
+$(VENV)/.installed: $(VENV)/.deps $(PYTHON_SRC)
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH CARGO_TARGET_DIR=$(CURDIR)/$(EXT_TARGET) \
 		$(VENV_PY) -m pip install -q --no-build-isolation --force-reinstall --no-deps ./python
+	touch $@
 
 $(VENV)/.deps: python/requirements-dev.txt
 	test -x $(VENV_PY) || $(PYTHON) -m venv $(VENV)
@@ -108,7 +136,7 @@ $(VENV)/.deps: python/requirements-dev.txt
 ## Built packages for linux x86_64 in dist/ (tools/dist.sh): the wheel and
 ## sdist, the npm packages, the platform and source gems, the PIE package with
 ## a prebuilt extension, the passgate binary; a .sha256 beside each.
-dist: $(VENV)/.deps node ruby-vendor php
+dist: setup $(VENV)/.deps node ruby-vendor php
 	bash tools/dist.sh
 
 ## Each built package installed as its users would, where no Rust toolchain
@@ -117,7 +145,8 @@ test-dist: dist
 	bash tests/dist/run.sh
 
 ## Formatting and lints, as CI checks them.
-lint: ruby-vendor
+lint: setup ruby-vendor
+	rustup component add rustfmt clippy >/dev/null 2>&1 || true
 	$(CARGO) fmt --all -- --check
 	$(CARGO) fmt --manifest-path $(RUBY_EXT)/Cargo.toml -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

@@ -16,7 +16,7 @@ export interface CaptchaResponse {
 export interface RequireCaptchaOptions<Req extends CaptchaRequest = CaptchaRequest, Res = CaptchaResponse> {
   verifier: Verifier;
   action?: string;
-  /** Body field with the token; default 'captchala_token'. */
+  /** Body field with the token; default: the provider's own (`verifier.formField`). */
   field?: string;
   /** A header to read the token from when the body has none. */
   header?: string;

@@ -10,14 +10,14 @@ Gem::Specification.new do |spec|
   spec.name = "passgate"
   spec.version = Passgate::VERSION
   spec.summary = "Server-side CAPTCHA verification with stable outcome codes and structured logs"
-  spec.description = "Verifies CaptchaLa pass tokens: pooled upstream calls, a replay guard, expiry and " \
-                     "action binding, one outcome code per failure and one structured log record per call. " \
-                     "Rails and Rack helpers included."
+  spec.description = "Verifies CAPTCHA pass tokens of CaptchaLa, reCAPTCHA, hCaptcha and Turnstile: pooled " \
+                     "upstream calls, a replay guard, expiry, action and hostname checks, one outcome code per " \
+                     "failure and one structured log record per call. Rails and Rack helpers included."
   spec.authors = ["passgate"]
   spec.licenses = ["MIT", "Apache-2.0"]
   spec.required_ruby_version = ">= 3.0"
   spec.files = Dir[
-    "lib/**/*.rb",
+    "README.md", "lib/**/*.rb",
     "ext/passgate/extconf.rb", "ext/passgate/Cargo.toml", "ext/passgate/Cargo.lock", "ext/passgate/src/**/*.rs",
     "vendor/passgate-core/Cargo.toml", "vendor/passgate-core/src/**/*.rs",
   ]

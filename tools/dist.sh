@@ -34,7 +34,7 @@ say "python wheel (manylinux_2_17, abi3) and sdist"
 PATH=$venv/bin:$PATH CARGO_TARGET_DIR=$root/target/zig \
   "$venv/bin/maturin" build --quiet --release --strip --zig --compatibility manylinux_2_17 \
   --target "$target" -m python/Cargo.toml -o "$dist/python"
-PATH=$venv/bin:$PATH "$venv/bin/maturin" sdist --quiet -m python/Cargo.toml -o "$dist/python"
+PATH=$venv/bin:$PATH "$venv/bin/maturin" sdist -m python/Cargo.toml -o "$dist/python" >/dev/null
 
 # --- Node: napi-rs layout. The platform package holds only the addon; the
 # main package finds it through optionalDependencies and needs no install
@@ -92,6 +92,7 @@ php_minor=$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')
 php_api=$(php -i | sed -n 's/^PHP API => //p')
 php_ts=$(php -r 'echo PHP_ZTS ? "zts" : "nts";')
 cp php-ext/composer.json "$dist/php/composer.json"
+cp php-ext/README.md "$dist/php/README.md"
 cp target/php/passgate.so "$dist/php/passgate-$version-php$php_minor-api$php_api-$php_ts-x86_64-linux-gnu.so"
 pie_dir=$stage/php
 mkdir -p "$pie_dir"
@@ -107,7 +108,7 @@ CARGO_TARGET_DIR=$ext_target cargo build --quiet --release -p passgate-cli
 cli_dir=$stage/passgate-$version-$target
 mkdir -p "$cli_dir"
 cp "$ext_target/release/passgate" "$cli_dir/"
-cp README.md CHANGELOG.md "$cli_dir/"
+cp -r README.md CHANGELOG.md docs "$cli_dir/"
 tar -C "$stage" -czf "$dist/cli/passgate-$version-$target.tar.gz" "passgate-$version-$target"
 
 # --- A checksum beside every artifact.

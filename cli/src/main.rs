@@ -88,7 +88,7 @@ enum Command {
     Demo,
     /// Print the option table (names, environment variables, defaults).
     Options {
-        /// As the Markdown table the README carries.
+        /// As the Markdown table docs/configuration.md carries.
         #[arg(long)]
         markdown: bool,
     },

@@ -111,7 +111,7 @@ fn ruby_docs_list_every_option() {
     let verifier = read("ruby/lib/passgate/verifier.rb");
     let listed = block(
         &verifier,
-        "Passgate::OPTION_NAMES (the README's option table) —",
+        "Passgate::OPTION_NAMES (docs/configuration.md) —",
         "plus logger:",
     );
     let names: Vec<&str> = listed

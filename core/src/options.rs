@@ -1,7 +1,8 @@
 //! The option table (DESIGN §6): every option once — its name, environment
 //! variable, type, default, the providers it applies to and one line of
 //! documentation. The `Options` struct, `Options::set`, `Options::with_env`,
-//! `OPTION_NAMES`, the README table (`passgate options --markdown`) and the
+//! `OPTION_NAMES`, the docs' table (`passgate options --markdown`, pasted
+//! into docs/configuration.md) and the
 //! check of every binding's type stubs (`cli/tests/option_table.rs`) all come
 //! from `option_table!` below: a new option is one line here.
 
@@ -460,7 +461,7 @@ impl Options {
         Ok(())
     }
 
-    /// The option table as a Markdown table, for the README.
+    /// The option table as a Markdown table, for docs/configuration.md.
     pub fn markdown_table() -> String {
         let mut out = String::from(
             "| option | environment | type | default | providers | |\n|---|---|---|---|---|---|\n",

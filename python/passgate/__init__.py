@@ -102,7 +102,7 @@ class Verifier:
     reCAPTCHA, hCaptcha or Turnstile (``provider=``).
 
     Options: every name in :data:`OPTION_NAMES` (typed in
-    ``passgate._native.Options``; the README's option table says what each
+    ``passgate._native.Options``; docs/configuration.md says what each
     does), and ``logger`` (a :class:`logging.Logger`; default
     ``logging.getLogger("passgate")``). Anything not given is read from the
     environment (``PASSGATE_PROVIDER``, ``CAPTCHALA_APP_KEY``,

@@ -3,7 +3,7 @@
 module Passgate
   # Verifies CAPTCHA pass tokens with one provider: CaptchaLa (default),
   # reCAPTCHA, hCaptcha or Turnstile (provider:). Options: every name in
-  # Passgate::OPTION_NAMES (the README's option table) —
+  # Passgate::OPTION_NAMES (docs/configuration.md) —
   # provider:, app_key:, app_secret:, secret_key:, site_key:, environment:,
   # api_base:, backup_api_base:, expected_hostnames:, min_score:,
   # max_risk_score:, replay_store:, redis_key_prefix:, store_timeout_ms:,
