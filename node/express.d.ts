@@ -1,4 +1,13 @@
-import type { Outcome, Verifier } from './index';
+import type { Outcome, OutcomeCode, Verifier } from './index';
+
+declare global {
+  namespace Express {
+    /** Set by requireCaptcha: the outcome, or null on GET/HEAD/OPTIONS (and before it runs). */
+    interface Request {
+      passgate?: Outcome | null;
+    }
+  }
+}
 
 /** The parts of an Express request the middleware uses. */
 export interface CaptchaRequest {
@@ -9,8 +18,33 @@ export interface CaptchaRequest {
   passgate?: Outcome | null;
 }
 
+/** The parts of an Express response the middleware uses. */
 export interface CaptchaResponse {
-  status(code: number): { json(body: unknown): unknown };
+  status(code: number): {
+    json(body: unknown): unknown;
+    render(view: string, locals?: object): unknown;
+    type(type: string): { send(body: string): unknown };
+  };
+}
+
+/** The locals a `render` view receives. */
+export interface CaptchaRenderLocals {
+  passgate: Outcome;
+  /** The outcome's message in the request's language. */
+  message: string;
+  /** The parsed request body (`{}` when none), to fill the form in again. */
+  body: any;
+}
+
+/** What `next(err)` receives with `passToNext: true`. */
+export declare class CaptchaError extends Error {
+  readonly name: 'CaptchaError';
+  /** outcome.httpStatus */
+  readonly status: number;
+  readonly statusCode: number;
+  readonly code: OutcomeCode;
+  readonly expose: true;
+  readonly outcome: Outcome;
 }
 
 export interface RequireCaptchaOptions<Req extends CaptchaRequest = CaptchaRequest, Res = CaptchaResponse> {
@@ -20,6 +54,11 @@ export interface RequireCaptchaOptions<Req extends CaptchaRequest = CaptchaReque
   field?: string;
   /** A header to read the token from when the body has none. */
   header?: string;
+  /** A view re-rendered for HTML requests, with CaptchaRenderLocals; default: a short page with a "go back" link. */
+  render?: string;
+  /** Call `next(err)` with a CaptchaError instead of answering. */
+  passToNext?: boolean;
+  /** Answer a failure yourself; wins over `render` and `passToNext`. */
   onFailure?: (req: Req, res: Res, outcome: Outcome) => unknown;
 }
 

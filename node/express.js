@@ -4,6 +4,40 @@
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
+ * The error handed to `next(err)` with `passToNext: true`: an http-errors style
+ * error (`status`, `statusCode`, `expose`) that also carries the outcome.
+ */
+class CaptchaError extends Error {
+  constructor(outcome, message) {
+    super(message);
+    this.name = 'CaptchaError';
+    this.status = outcome.httpStatus;
+    this.statusCode = outcome.httpStatus;
+    this.code = outcome.code;
+    this.expose = true; // the message is meant for the user
+    this.outcome = outcome;
+  }
+}
+
+// Same rule as the Python and Ruby helpers (passgate/_web.py wants_json, Passgate::Rack.wants_json?).
+function wantsJson(req) {
+  const accept = req.get('accept') || '';
+  return (req.get('content-type') || '').includes('application/json')
+    || req.get('x-requested-with') === 'XMLHttpRequest'
+    || (accept.includes('application/json') && !accept.includes('text/html'));
+}
+
+const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' };
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+
+// Going back keeps what the user typed in the browser's copy of the form.
+function failureHtml(message) {
+  return '<!doctype html><html><head><meta charset="utf-8"><title>Verification failed</title></head>'
+    + `<body><p role="alert">${escapeHtml(message)}</p>`
+    + '<p><a href="javascript:history.back()">Go back and try again</a></p></body></html>';
+}
+
+/**
  * @param {object} options
  * @param {import('./index').Verifier} options.verifier
  * @param {string} [options.action] the action the token must be solved for
@@ -11,12 +45,18 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  *   provider's own, `verifier.formField`: captchala_token, g-recaptcha-response,
  *   h-captcha-response or cf-turnstile-response)
  * @param {string} [options.header] a request header to read the token from when the body has none
- * @param {(req, res, outcome) => void} [options.onFailure] answer a failure yourself
+ * @param {string} [options.render] a view to re-render for HTML requests, with the locals
+ *   `{ passgate: outcome, message, body: req.body || {} }` (default: a short page with a "go back" link)
+ * @param {boolean} [options.passToNext] hand the failure to `next(err)` (a CaptchaError) instead of answering
+ * @param {(req, res, outcome) => void} [options.onFailure] answer a failure yourself (wins over the above)
  */
 function requireCaptcha(options) {
-  const { verifier, action, header, onFailure } = options || {};
+  const { verifier, action, header, render, passToNext, onFailure } = options || {};
   if (!verifier || typeof verifier.validate !== 'function') {
     throw new TypeError('passgate/express: requireCaptcha needs { verifier }');
+  }
+  if (render !== undefined && (typeof render !== 'string' || render === '')) {
+    throw new TypeError('passgate/express: render must be a view name');
   }
   const field = options.field || verifier.formField || 'captchala_token';
   return async function passgateRequireCaptcha(req, res, next) {
@@ -37,8 +77,12 @@ function requireCaptcha(options) {
     if (outcome.ok) return next();
     if (onFailure) return onFailure(req, res, outcome);
     const lang = (req.acceptsLanguages && req.acceptsLanguages()[0]) || 'en';
-    res.status(outcome.httpStatus).json({ error: outcome.code, message: outcome.messageFor(lang) });
+    const message = outcome.messageFor(lang);
+    if (passToNext) return next(new CaptchaError(outcome, message));
+    if (wantsJson(req)) return res.status(outcome.httpStatus).json({ error: outcome.code, message });
+    if (render) return res.status(outcome.httpStatus).render(render, { passgate: outcome, message, body: req.body || {} });
+    return res.status(outcome.httpStatus).type('html').send(failureHtml(message));
   };
 }
 
-module.exports = { requireCaptcha };
+module.exports = { requireCaptcha, CaptchaError };

@@ -1,4 +1,4 @@
 import express from './express.js';
 
-export const { requireCaptcha } = express;
+export const { requireCaptcha, CaptchaError } = express;
 export default express;

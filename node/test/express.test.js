@@ -4,19 +4,48 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const net = require('node:net');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const express = require('express');
 
 const { Verifier } = require('..');
-const { requireCaptcha } = require('../express');
+const { requireCaptcha, CaptchaError } = require('../express');
 const { startEmulator } = require('./helpers');
 
 let emulator;
-before(async () => { emulator = await startEmulator(); });
-after(async () => { await emulator.stop(); });
+let viewsDir;
+before(async () => {
+  emulator = await startEmulator();
+  // A one-view engine for the `render` option: {{name}} and {{body.name}} from the locals, HTML-escaped.
+  viewsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-express-views-'));
+  fs.writeFileSync(path.join(viewsDir, 'signup.tpl'),
+    '<form method="post"><p class="error">{{message}}</p><p class="code">{{passgate.code}}</p>'
+    + '<input name="email" value="{{body.email}}"></form>');
+});
+after(async () => {
+  await emulator.stop();
+  fs.rmSync(viewsDir, { recursive: true, force: true });
+});
+
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+function tplEngine(file, locals, callback) {
+  fs.readFile(file, 'utf8', (err, text) => {
+    if (err) return callback(err);
+    callback(null, text.replace(/\{\{([\w.]+)\}\}/g, (_, key) => {
+      const value = key.split('.').reduce((object, part) => (object == null ? undefined : object[part]), locals);
+      return escapeHtml(value ?? '');
+    }));
+  });
+}
 
 // extended: true is the qs parser, which turns `name[]=` and `name[key]=` into arrays and objects.
 async function withApp(verifierOptions, run, { extended = false } = {}) {
   const app = express();
+  app.engine('tpl', tplEngine);
+  app.set('views', viewsDir);
+  app.set('view engine', 'tpl');
   app.use(express.urlencoded({ extended }));
   app.use(express.json());
   const verifier = new Verifier(verifierOptions);
@@ -35,6 +64,22 @@ async function withApp(verifierOptions, run, { extended = false } = {}) {
       `<p>${outcome.message}</p><input name="email" value="${req.body.email}">`),
   }), (req, res) => { ran.count += 1; res.send('welcome'); });
   app.get('/login', requireCaptcha({ verifier, action: 'login' }), (req, res) => res.json({ passgate: req.passgate }));
+  app.post('/register', requireCaptcha({ verifier, render: 'signup' }), (req, res) => { ran.count += 1; res.send('welcome'); });
+  app.post('/api/login', requireCaptcha({ verifier, action: 'login', passToNext: true }), (req, res) => {
+    ran.count += 1;
+    res.json({ done: true });
+  });
+  app.post('/api/custom', requireCaptcha({
+    verifier, passToNext: true, onFailure: (req, res, outcome) => res.status(418).json({ custom: outcome.code }),
+  }), (req, res) => { ran.count += 1; res.json({ done: true }); });
+  // The app's own error handler, as `passToNext` expects.
+  app.use((err, req, res, next) => {
+    if (!(err instanceof CaptchaError)) return next(err);
+    res.status(err.status).json({
+      handled: true, name: err.name, message: err.message, status: err.status, statusCode: err.statusCode,
+      code: err.code, expose: err.expose, sameOutcome: err.outcome === req.passgate, outcomeCode: err.outcome.code,
+    });
+  });
   const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
   const base = `http://127.0.0.1:${server.address().port}`;
   try {
@@ -44,9 +89,18 @@ async function withApp(verifierOptions, run, { extended = false } = {}) {
   }
 }
 
+// A form post from a client that asks for JSON (Accept: application/json), so failures answer JSON.
 const form = (fields) => ({
   method: 'POST',
-  headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '6.6.6.6' },
+  headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '6.6.6.6', accept: 'application/json' },
+  body: new URLSearchParams(fields).toString(),
+});
+
+// The same form as a browser submits it: failures answer HTML.
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+const browserForm = (fields, headers = {}) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded', accept: BROWSER_ACCEPT, ...headers },
   body: new URLSearchParams(fields).toString(),
 });
 
@@ -122,7 +176,7 @@ for (const extended of [false, true]) {
     const callsBefore = (await emulator.stats()).validate_calls;
     await withApp(emulator.options(), async (base, ran) => {
       for (const [type, body] of NOT_A_STRING) {
-        const response = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': type }, body });
+        const response = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': type, accept: 'application/json' }, body });
         assert.equal(response.status, 400, body);
         assert.equal((await response.json()).error, 'missing_token', body);
       }
@@ -184,4 +238,124 @@ test('messages follow Accept-Language', async () => {
     const response = await fetch(`${base}/login`, { ...form({}), headers: { ...form({}).headers, 'accept-language': 'fr' } });
     assert.equal((await response.json()).message, 'Veuillez compléter le captcha.');
   });
+});
+
+test('which failures answer JSON: a JSON body, X-Requested-With, an Accept that prefers JSON; else HTML', async () => {
+  const cases = [
+    ['form, browser Accept', browserForm({}), 'html'],
+    ['form, Accept */* (fetch default)', { ...browserForm({}), headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 'html'],
+    ['form, Accept: application/json', form({}), 'json'],
+    ['form, Accept with JSON and HTML', browserForm({}, { accept: 'application/json, text/html;q=0.5' }), 'html'],
+    ['form, X-Requested-With', browserForm({}, { 'x-requested-with': 'XMLHttpRequest' }), 'json'],
+    ['JSON body, browser Accept', { method: 'POST', headers: { 'content-type': 'application/json', accept: BROWSER_ACCEPT }, body: '{}' }, 'json'],
+  ];
+  await withApp(emulator.options(), async (base, ran) => {
+    for (const [name, request, kind] of cases) {
+      for (const route of ['/login', '/register']) {
+        const response = await fetch(`${base}${route}`, request);
+        assert.equal(response.status, 400, `${name} ${route}`);
+        const type = response.headers.get('content-type');
+        if (kind === 'json') {
+          assert.match(type, /^application\/json/, `${name} ${route}`);
+          assert.deepEqual(await response.json(), { error: 'missing_token', message: 'Please complete the captcha.' });
+        } else {
+          assert.match(type, /^text\/html; charset=utf-8/, `${name} ${route}`);
+          assert.match(await response.text(), /Please complete the captcha\./);
+        }
+      }
+    }
+    assert.equal(ran.count, 0);
+  });
+});
+
+test('HTML failure without render: a short page with the message, escaped, a go-back link and the status', async () => {
+  await emulator.script('pt_express_html_rejected', { error: 'invalid_token' });
+  await emulator.script('pt_express_html_uid', { error: 'token_uid_mismatch' });
+  await withApp(emulator.options(), async (base, ran) => {
+    let response = await fetch(`${base}/login`, browserForm({ captchala_token: 'pt_express_html_rejected' }, { 'accept-language': 'fr' }));
+    assert.equal(response.status, 400);
+    assert.match(response.headers.get('content-type'), /^text\/html; charset=utf-8/);
+    let html = await response.text();
+    assert.match(html, /^<!doctype html>/);
+    assert.match(html, /<p role="alert">Le captcha n&#x27;a pas pu être vérifié\. Veuillez réessayer\.<\/p>/);
+    assert.doesNotMatch(html, /n'a/);
+    assert.match(html, /<a href="javascript:history\.back\(\)">Go back and try again<\/a>/);
+    response = await fetch(`${base}/login`, browserForm({ captchala_token: 'pt_express_html_uid' }, { 'accept-language': 'fr' }));
+    assert.equal(response.status, 403);
+    html = await response.text();
+    assert.match(html, /<p role="alert">Le captcha n&#x27;appartient pas à ce compte\.<\/p>/);
+    assert.equal(ran.count, 0);
+  });
+});
+
+test('HTML failure with render: the view gets the outcome, the message and the kept body, with the status', async () => {
+  await emulator.script('pt_express_render_used', { error: 'token_consumed' });
+  await withApp(emulator.options(), async (base, ran) => {
+    let response = await fetch(`${base}/register`, browserForm({ email: 'ann@example.com', captchala_token: '' }));
+    assert.equal(response.status, 400);
+    assert.match(response.headers.get('content-type'), /^text\/html/);
+    assert.equal(await response.text(),
+      '<form method="post"><p class="error">Please complete the captcha.</p><p class="code">missing_token</p>'
+      + '<input name="email" value="ann@example.com"></form>');
+    response = await fetch(`${base}/register`, browserForm(
+      { email: '"><script>x</script>', captchala_token: 'pt_express_render_used' }, { 'accept-language': 'fr' }));
+    assert.equal(response.status, 409);
+    const html = await response.text();
+    assert.match(html, /<p class="code">replayed<\/p>/);
+    assert.match(html, /value="&#34;&#62;&#60;script&#62;x&#60;\/script&#62;"/);
+    assert.doesNotMatch(html, /Please/); // the message is in the request's language
+    assert.equal(ran.count, 0);
+    // A pass still reaches the route.
+    await emulator.script('pt_express_render_ok', {});
+    response = await fetch(`${base}/register`, browserForm({ captchala_token: 'pt_express_render_ok' }));
+    assert.equal(await response.text(), 'welcome');
+    assert.equal(ran.count, 1);
+  });
+});
+
+test('passToNext: the failure reaches the app error handler as a CaptchaError with status/code; onFailure still wins', async () => {
+  await emulator.script('pt_express_next_used', { error: 'token_consumed' });
+  await withApp(emulator.options(), async (base, ran) => {
+    for (const request of [browserForm({}), form({})]) {
+      const response = await fetch(`${base}/api/login`, request);
+      assert.equal(response.status, 400);
+      assert.deepEqual(await response.json(), {
+        handled: true, name: 'CaptchaError', message: 'Please complete the captcha.', status: 400, statusCode: 400,
+        code: 'missing_token', expose: true, sameOutcome: true, outcomeCode: 'missing_token',
+      });
+    }
+    let response = await fetch(`${base}/api/login`, form({ captchala_token: 'pt_express_next_used' }));
+    assert.equal(response.status, 409);
+    const body = await response.json();
+    assert.equal(body.code, 'replayed');
+    assert.equal(body.statusCode, 409);
+    response = await fetch(`${base}/api/custom`, form({}));
+    assert.equal(response.status, 418);
+    assert.deepEqual(await response.json(), { custom: 'missing_token' });
+    assert.equal(ran.count, 0);
+  });
+});
+
+test('TypeScript: req.passgate is declared on Express.Request as Outcome | null | undefined', () => {
+  // test/usage.ts (types.test.js) compiles a route reading req.passgate?.ok; this checks the declaration has teeth.
+  const tsc = require.resolve('typescript/bin/tsc');
+  const file = path.join(__dirname, 'express-misuse.generated.ts');
+  const check = (source) => {
+    fs.writeFileSync(file, source);
+    try {
+      return spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext',
+        '--moduleResolution', 'nodenext', '--target', 'es2022', file], { encoding: 'utf8', cwd: path.join(__dirname, '..') });
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  };
+  const route = 'export function route(req: Express.Request): boolean {\n  return req.passgate?.ok ?? false;\n}\n';
+  let result = check(`import 'passgate/express';\n${route}`);
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+  result = check("import 'passgate/express';\nexport const f = (req: Express.Request): boolean => req.passgate.ok;\n");
+  assert.notEqual(result.status, 0);
+  assert.match(result.stdout, /'req\.passgate' is possibly 'null' or 'undefined'/);
+  result = check("import 'passgate/express';\nexport const f = (req: Express.Request): number | undefined => req.passgate?.code;\n");
+  assert.notEqual(result.status, 0);
+  assert.match(result.stdout, /not assignable to type 'number'/);
 });

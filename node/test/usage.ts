@@ -1,6 +1,6 @@
 // Checked by `tsc --noEmit --strict` in types.test.js: the declarations cover the public API.
 import { Verifier, Outcome, PassgateError, LOG_KEYS, OUTCOME_CODES, type LogFields, type OutcomeCode } from 'passgate';
-import { requireCaptcha } from 'passgate/express';
+import { requireCaptcha, CaptchaError, type CaptchaRenderLocals } from 'passgate/express';
 
 const verifier = new Verifier({
   appKey: 'key',
@@ -29,8 +29,35 @@ async function main(): Promise<void> {
     }
   }
   const middleware = requireCaptcha({ verifier, action: 'login', field: 'captchala_token' });
+  const htmlMiddleware = requireCaptcha({ verifier, render: 'signup' });
+  const toNext = requireCaptcha({ verifier, passToNext: true });
   const keys: readonly (keyof LogFields)[] = LOG_KEYS;
   const codes: readonly OutcomeCode[] = OUTCOME_CODES;
 }
 
+// passgate/express declares req.passgate on Express's Request (the global namespace that
+// @types/express's Request extends), so a route reads it without a cast.
+function route(req: Express.Request): boolean {
+  const passed: boolean | undefined = req.passgate?.ok;
+  const outcome: Outcome | null | undefined = req.passgate;
+  return passed === true && outcome !== null;
+}
+
+function errorHandler(err: unknown): number {
+  if (err instanceof CaptchaError) {
+    const code: OutcomeCode = err.code;
+    const exposed: true = err.expose;
+    const same: boolean = err.status === err.statusCode && err.outcome.httpStatus === err.status;
+    return err.status;
+  }
+  return 500;
+}
+
+function view(locals: CaptchaRenderLocals): string {
+  return `${locals.message} ${locals.passgate.code} ${String(locals.body.email)}`;
+}
+
 void main;
+void route;
+void errorHandler;
+void view;
