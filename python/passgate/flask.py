@@ -18,6 +18,7 @@ never read directly.
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any, Callable, Dict, Optional, TypeVar, cast
 
 from flask import Flask, Response, current_app, g, request
@@ -85,18 +86,40 @@ def captcha_required(
     not run: ``on_failure(outcome)`` answers, or a JSON/HTML error with
     ``http_status``."""
 
+    def check() -> Any:
+        """None to go on to the view, else the failure's answer."""
+        g.passgate = None
+        if request.method in SAFE_METHODS:
+            return None
+        verifier = Passgate.verifier()
+        name = field or current_app.config.get("PASSGATE_FIELD") or verifier.form_field
+        token = token_from(request.form, request.get_json(silent=True), name)
+        outcome = verifier.validate(token, client_ip=request.remote_addr, action=action)
+        g.passgate = outcome
+        if outcome.ok:
+            return None
+        return on_failure(outcome) if on_failure else _failure_response(outcome)
+
     def decorate(view: View) -> View:
+        # Flask runs `async def` views itself (flask[async]); the wrapper
+        # must then be a coroutine function too, or Flask gets an
+        # un-awaited coroutine back.
+        if inspect.iscoroutinefunction(view):
+
+            @functools.wraps(view)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                failure = check()
+                if failure is not None:
+                    return failure
+                return await view(*args, **kwargs)
+
+            return cast(View, async_wrapper)
+
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            g.passgate = None
-            if request.method not in SAFE_METHODS:
-                verifier = Passgate.verifier()
-                name = field or current_app.config.get("PASSGATE_FIELD") or verifier.form_field
-                token = token_from(request.form, request.get_json(silent=True), name)
-                outcome = verifier.validate(token, client_ip=request.remote_addr, action=action)
-                g.passgate = outcome
-                if not outcome.ok:
-                    return on_failure(outcome) if on_failure else _failure_response(outcome)
+            failure = check()
+            if failure is not None:
+                return failure
             return view(*args, **kwargs)
 
         return cast(View, wrapper)

@@ -60,6 +60,11 @@ impl Outcome {
         names.extend(["message_for", "to_dict"]);
         names
     }
+    /// `bool(outcome)` is `outcome.ok`, as for `requests.Response`: an
+    /// `if outcome:` never lets a failure through.
+    fn __bool__(&self) -> bool {
+        self.inner.ok()
+    }
     fn message_for(&self, lang: &str) -> &'static str {
         self.inner.message_for(lang)
     }

@@ -39,6 +39,13 @@ def create_app(options: Dict[str, Any]) -> Flask:
     def rerender(outcome: Outcome) -> Any:
         return render_template_string(SIGNUP_FORM, error=outcome.message, values=request.form), outcome.http_status
 
+    @app.route("/async-login", methods=["POST"])
+    @captcha_required(action="login")
+    async def async_login() -> Any:
+        app.config["ACTIONS_RUN"] += 1
+        outcome: Outcome = g.passgate
+        return jsonify(done=True, code=outcome.code)
+
     @app.route("/signup", methods=["GET", "POST"])
     @captcha_required(action="signup", on_failure=rerender)
     def signup() -> Any:

@@ -164,3 +164,16 @@ def test_test_mode_every_code() -> None:
         outcome = verifier.validate(f"pt_test_{code}")
         assert outcome.code == code
         assert not outcome.log_fields["upstream_called"]
+
+
+def test_an_outcome_is_truthy_only_when_it_passed() -> None:
+    verifier = passgate.Verifier(mode="test", environment="test")
+    passed = verifier.validate("pt_test_passed")
+    assert bool(passed) is True and passed.ok
+    for code in passgate.OUTCOME_CODES:
+        if code == "passed":
+            continue
+        outcome = verifier.validate(f"pt_test_{code}")
+        assert outcome.code == code
+        assert bool(outcome) is False, code
+        assert not outcome

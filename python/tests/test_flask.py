@@ -217,3 +217,14 @@ def test_gunicorn_preload_two_workers(fresh_emulator: Emulator) -> None:
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=30)
+
+
+def test_async_views_are_awaited(app: Flask, fresh_emulator: Emulator) -> None:
+    fresh_emulator.script("pt_flask_async", action="login")
+    response = post(app, "/async-login", {"captchala_token": "pt_flask_async"})
+    assert response.status_code == 200
+    assert response.get_json() == {"done": True, "code": "passed"}
+    response = post(app, "/async-login", {"captchala_token": "pt_flask_async"}, headers={"Accept": "application/json"})
+    assert response.status_code == 409
+    assert response.get_json()["error"] == "replayed"
+    assert app.config["ACTIONS_RUN"] == 1

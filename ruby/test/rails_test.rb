@@ -11,6 +11,7 @@ Rails.application.routes.draw do
   get "/login", to: "sessions#new"
   post "/login", to: "sessions#create"
   post "/check", to: "check#create"
+  post "/comments", to: "comments#create"
 end
 require "rails/test_help"
 
@@ -118,6 +119,22 @@ class RailsIntegrationTest < ActionDispatch::IntegrationTest
     assert_response 503
     assert_equal "upstream_unavailable", response.parsed_body["error"]
     assert_empty PassgateTestApp::RAN
+  end
+
+  # verify_captcha is true or false, never the (always truthy) Outcome.
+  def test_verify_captcha_is_a_boolean_and_puts_the_message_on_the_model
+    EMULATOR.script("pt_rails_comment_ok", action: "comment")
+    post "/comments", params: { captchala_token: "pt_rails_comment_ok", body: "hello" }
+    assert_response 200
+    assert_equal({ "passed" => true, "saved" => true }, response.parsed_body)
+    EMULATOR.script("pt_rails_comment_other", action: "login")
+    post "/comments", params: { captchala_token: "pt_rails_comment_other", body: "kept" }
+    assert_response 400
+    assert_equal false, response.parsed_body["passed"]
+    message = Passgate::Verifier.new(mode: "test", environment: "test").validate("pt_test_action_mismatch").message
+    assert_equal [message], response.parsed_body["errors"]
+    assert_equal "kept", response.parsed_body["body"]
+    assert_equal [:comment], PassgateTestApp::RAN
   end
 
   def test_get_is_not_verified_and_verify_captcha_returns_the_outcome

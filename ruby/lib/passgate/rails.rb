@@ -69,7 +69,8 @@ module Passgate
     end
 
     # A controller concern: `require_captcha` as a before_action and
-    # `verify_captcha` returning the Outcome.
+    # `verify_captcha` returning true or false (like the recaptcha gem's
+    # `verify_recaptcha`); the Outcome itself is `passgate_outcome`.
     module Controller
       extend ActiveSupport::Concern
 
@@ -86,14 +87,16 @@ module Passgate
         end
       end
 
-      # Validate the request's token now; the outcome is also
-      # request.env["passgate.outcome"] and passgate_outcome.
-      def verify_captcha(action: nil, field: nil)
-        token = params[(field || Passgate::Rails.field).to_s]
-        outcome = Passgate::Rails.verifier.validate(token.is_a?(String) ? token : nil,
-                                                    client_ip: request.remote_ip, action: action)
-        request.env["passgate.outcome"] = outcome
-        @passgate_outcome = outcome
+      # Validate the request's token now: true when it passed, false
+      # otherwise — never the Outcome, which would be truthy on every failure.
+      # The Outcome is passgate_outcome (and request.env["passgate.outcome"]).
+      # With model:, a failure's user-safe message is added to
+      # model.errors[:base] (or to the attribute named by attribute:).
+      def verify_captcha(action: nil, field: nil, model: nil, attribute: :base)
+        passgate_verify(action: action, field: field)
+        outcome = passgate_outcome
+        model&.errors&.add(attribute, outcome.message_for(I18n.locale.to_s)) unless outcome.ok?
+        outcome.ok?
       end
 
       def passgate_outcome
@@ -102,10 +105,18 @@ module Passgate
 
       private
 
+      def passgate_verify(action:, field:)
+        token = params[(field || Passgate::Rails.field).to_s]
+        outcome = Passgate::Rails.verifier.validate(token.is_a?(String) ? token : nil,
+                                                    client_ip: request.remote_ip, action: action)
+        request.env["passgate.outcome"] = outcome
+        @passgate_outcome = outcome
+      end
+
       def passgate_require!(action:, field:, template:)
         return if request.get? || request.head? || request.options?
 
-        outcome = verify_captcha(action: action, field: field)
+        outcome = passgate_verify(action: action, field: field)
         return if outcome.ok?
 
         message = outcome.message_for(I18n.locale.to_s)

@@ -7,6 +7,7 @@ require "stringio"
 require "rails"
 require "action_controller/railtie"
 require "action_view/railtie"
+require "active_model"
 require "passgate"
 
 module PassgateTestApp
@@ -42,7 +43,29 @@ class CheckController < ActionController::Base
   include Passgate::Rails::Controller
 
   def create
-    outcome = verify_captcha(action: "check")
-    render json: { code: outcome.code }, status: outcome.http_status
+    verify_captcha(action: "check")
+    render json: { code: passgate_outcome.code }, status: passgate_outcome.http_status
+  end
+end
+
+# `if verify_captcha(...)` as Rails users write it, with the message on a model.
+class Comment
+  include ActiveModel::Model
+  attr_accessor :body
+end
+
+class CommentsController < ActionController::Base
+  include Passgate::Rails::Controller
+
+  def create
+    comment = Comment.new(body: params[:body])
+    passed = verify_captcha(action: "comment", model: comment)
+    if passed
+      PassgateTestApp::RAN << :comment
+      render json: { passed: passed, saved: true }
+    else
+      render json: { passed: passed, errors: comment.errors.full_messages, body: comment.body },
+             status: passgate_outcome.http_status
+    end
   end
 end
