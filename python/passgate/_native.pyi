@@ -6,6 +6,7 @@ LOG_KEYS: List[str]
 OUTCOME_CODES: List[str]
 OPTION_NAMES: List[str]
 OUTCOME_FIELDS: List[str]
+OPTION_ENV: Dict[str, str]
 
 class Options(TypedDict, total=False):
     """Every verifier option (checked against the core's option table)."""

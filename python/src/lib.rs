@@ -96,6 +96,12 @@ mod _native {
         m.add("OUTCOME_CODES", codes)?;
         m.add("OPTION_NAMES", passgate_core::OPTION_NAMES.to_vec())?;
         m.add("OUTCOME_FIELDS", passgate_core::OUTCOME_FIELDS.to_vec())?;
+        // Option name → environment variable, from the core's option table.
+        let option_env: std::collections::HashMap<&str, &str> = passgate_core::OPTIONS
+            .iter()
+            .filter_map(|spec| spec.env.map(|env| (spec.name, env)))
+            .collect();
+        m.add("OPTION_ENV", option_env)?;
         Ok(())
     }
 }

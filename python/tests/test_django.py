@@ -170,7 +170,8 @@ def _check_ids() -> set:
 
 
 def test_system_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CAPTCHALA_APP_KEY", "CAPTCHALA_APP_SECRET", "PASSGATE_ENVIRONMENT", "PASSGATE_MODE"):
+    for name in ("CAPTCHALA_APP_KEY", "CAPTCHALA_APP_SECRET", "PASSGATE_ENVIRONMENT", "PASSGATE_MODE",
+                 "PASSGATE_PROVIDER", "PASSGATE_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     with override_settings(PASSGATE={"app_key": "k", "app_secret": "s"}):
         assert "passgate.E001" not in _check_ids()
@@ -179,6 +180,11 @@ def test_system_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     with override_settings(PASSGATE={"app_key": "k"}):
         [missing] = checks.run_checks(tags=[checks.Tags.security])
         assert (missing.id, "app_secret" in missing.msg) == ("passgate.E001", True)
+        assert "CAPTCHALA_APP_SECRET" in (missing.hint or "")
+    with override_settings(PASSGATE={"provider": "turnstile"}):
+        [missing] = checks.run_checks(tags=[checks.Tags.security])
+        assert (missing.id, "secret_key" in missing.msg) == ("passgate.E001", True)
+        assert "PASSGATE_SECRET_KEY" in (missing.hint or "")
     monkeypatch.setenv("CAPTCHALA_APP_SECRET", "from-env")
     with override_settings(PASSGATE={"app_key": "k"}):
         assert not _check_ids()

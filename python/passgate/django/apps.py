@@ -21,15 +21,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> List[checks.CheckM
     missing keys (E001), the mode refused — test mode in production, or
     neither "live" nor "test" (E002) — and any other bad setting (E003)."""
     from .. import ConfigError, Verifier
+    from .._native import OPTION_ENV
 
     config = dict(getattr(settings, "PASSGATE", {}) or {})
     config.pop("field", None)
     try:
         Verifier(**config)
     except ConfigError as error:
-        credentials = {"app_key": "CAPTCHALA_APP_KEY", "app_secret": "CAPTCHALA_APP_SECRET", "secret_key": "PASSGATE_SECRET_KEY"}
-        if error.setting in credentials and "required" in str(error):
-            env = credentials[error.setting]
+        if error.setting in ("app_key", "app_secret", "secret_key") and "required" in str(error):
+            env = OPTION_ENV[error.setting]
             return [checks.Error(f"passgate: {error.setting} is not set.",
                                  hint=f"Set PASSGATE['{error.setting}'] or the {env} environment variable.",
                                  id="passgate.E001")]

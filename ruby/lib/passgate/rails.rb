@@ -26,7 +26,7 @@ module Passgate
 
       # Rails logs request parameters: keep the raw token out of the log.
       initializer "passgate.filter_parameters" do |app|
-        fields = Passgate::Rails::PROVIDER_FIELDS + [app.config.passgate[:field]].compact
+        fields = Passgate::FORM_FIELDS + [app.config.passgate[:field]].compact
         app.config.filter_parameters |= fields.map(&:to_sym)
       end
 
@@ -34,8 +34,6 @@ module Passgate
     end
 
     INTEGRATION_KEYS = %i[field].freeze
-    # Every provider's form field, filtered from Rails' parameter log.
-    PROVIDER_FIELDS = %w[captchala_token g-recaptcha-response h-captcha-response cf-turnstile-response].freeze
 
     class << self
       attr_writer :verifier

@@ -69,5 +69,13 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     let names = ruby.ary_from_iter(passgate_core::OPTION_NAMES.iter().map(|n| ruby.str_new(n)));
     names.freeze();
     module.const_set("OPTION_NAMES", names)?;
+    // Every provider's form field (Rails keeps them out of its logs).
+    let fields = ruby.ary_from_iter(
+        passgate_core::ProviderKind::ALL
+            .iter()
+            .map(|p| ruby.str_new(p.form_field())),
+    );
+    fields.freeze();
+    module.const_set("FORM_FIELDS", fields)?;
     Ok(())
 }
