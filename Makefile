@@ -25,7 +25,7 @@ RUBY_SRC := $(CORE_SRC) ruby/passgate.gemspec ruby/tools/vendor_core.rb \
 	$(shell find $(RUBY_EXT)/src ruby/lib -type f) $(RUBY_EXT)/Cargo.toml $(RUBY_EXT)/Cargo.lock $(RUBY_EXT)/extconf.rb
 PHP_SRC := $(CORE_SRC) php-ext/Cargo.toml $(shell find php-ext/src -type f)
 
-.PHONY: setup dist test-dist demo demo-rust demo-python demo-node demo-ruby demo-php test test-rust test-python test-node test-ruby test-php test-cross lint bench fuzz build python node ruby ruby-vendor php cli clean
+.PHONY: setup dist test-dist demo demo-rust demo-python demo-node demo-ruby demo-php test test-rust test-python test-node test-ruby test-php test-cross test-browser lint bench fuzz build python node ruby ruby-vendor php cli clean
 
 ## Walk through the main failure modes against a local emulator: in Rust
 ## first (needs only cargo), then through the Python, Node, Ruby and PHP bindings.
@@ -51,7 +51,7 @@ demo-php: cli php
 	$(PHP_RUN) php-ext/examples/demo.php $(PASSGATE_BIN)
 
 ## Every test suite; each runner prints its own summary line.
-test: setup test-rust test-python test-node test-ruby test-php test-cross
+test: setup test-rust test-python test-node test-ruby test-php test-cross test-browser
 
 test-rust:
 	$(CARGO) test -p passgate-core -p passgate-cli
@@ -70,6 +70,13 @@ test-ruby: cli ruby
 test-php: cli php
 	cd php-ext && PASSGATE_BIN=$(CURDIR)/$(PASSGATE_BIN) PASSGATE_PHP_EXTENSION=$(CURDIR)/$(PHP_SO) \
 		$(PHP_RUN) /usr/bin/phpunit --do-not-cache-result --bootstrap tests/bootstrap.php tests
+
+## Headless Chromium walks each framework's example comment form (Django,
+## Flask, Express, Rails, PHP) under a strict CSP; screenshots in target/browser.
+test-browser: cli python node ruby php
+	PASSGATE_BIN=$(CURDIR)/$(PASSGATE_BIN) PASSGATE_PHP_EXTENSION=$(CURDIR)/$(PHP_SO) \
+		PASSGATE_PYTHON=$(CURDIR)/$(VENV_PY) GEM_HOME=$(CURDIR)/$(RUBY_GEM_HOME) \
+		$(VENV_PY) -m pytest tests/browser -q -p no:cacheprovider
 
 ## One Redis, one emulator, and Python, Node, Ruby and PHP processes racing
 ## on the same tokens: one pass per token in total.

@@ -6,6 +6,10 @@ declare global {
     interface Request {
       passgate?: Outcome | null;
     }
+    interface Locals {
+      /** Set by widgetLocals: the widget's HTML with the request's CSP nonce. */
+      passgateWidget?: (args?: import('./index').WidgetArgs) => string;
+    }
   }
 }
 
@@ -65,3 +69,16 @@ export interface RequireCaptchaOptions<Req extends CaptchaRequest = CaptchaReque
 export declare function requireCaptcha<Req extends CaptchaRequest = CaptchaRequest, Res = CaptchaResponse>(
   options: RequireCaptchaOptions<Req, Res>,
 ): (req: Req, res: Res, next: (err?: unknown) => void) => Promise<void>;
+
+/** Sets `res.locals.passgateWidget(args)`, the widget's HTML with the request's CSP nonce. */
+export declare function widgetLocals(options: {
+  verifier: Verifier;
+  /** Default: `res.locals.cspNonce`. */
+  nonce?: (req: any, res: any) => string | undefined;
+}): (req: any, res: { locals: Record<string, any> }, next: () => void) => void;
+
+/** helmet's `contentSecurityPolicy.directives` with the widget's sources and the request's nonce added. */
+export declare function cspDirectives(
+  verifier: Verifier,
+  directives?: Record<string, Iterable<string | ((req: any, res: any) => string)>>,
+): Record<string, Array<string | ((req: any, res: any) => string)>>;

@@ -85,4 +85,46 @@ function requireCaptcha(options) {
   };
 }
 
-module.exports = { requireCaptcha, CaptchaError };
+/**
+ * `res.locals.passgateWidget(args)` for templates: the widget's HTML with the
+ * request's CSP nonce (`res.locals.cspNonce`, or `options.nonce(req, res)`).
+ * @param {object} options
+ * @param {import('./index').Verifier} options.verifier
+ * @param {(req, res) => string | undefined} [options.nonce]
+ */
+function widgetLocals(options) {
+  const { verifier, nonce } = options || {};
+  if (!verifier || typeof verifier.widget !== 'function') {
+    throw new TypeError('passgate/express: widgetLocals needs { verifier }');
+  }
+  return function passgateWidgetLocals(req, res, next) {
+    res.locals.passgateWidget = (args) => verifier.widget({
+      nonce: nonce ? nonce(req, res) : res.locals.cspNonce,
+      ...(args || {}),
+    });
+    next();
+  };
+}
+
+/**
+ * helmet's `contentSecurityPolicy.directives` with the widget's sources
+ * added to `directives` (camelCase or kebab-case keys), and the request's
+ * nonce (`res.locals.cspNonce`) in script-src.
+ * @param {import('./index').Verifier} verifier
+ * @param {Record<string, Iterable<string | Function>>} [directives]
+ */
+function cspDirectives(verifier, directives) {
+  const kebab = (name) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const merged = {};
+  for (const [name, sources] of Object.entries(directives || {})) {
+    merged[kebab(name)] = [...sources];
+  }
+  for (const [name, sources] of Object.entries(verifier.csp())) {
+    const present = merged[name] || ["'self'"];
+    merged[name] = [...present, ...sources.filter((s) => !present.includes(s))];
+  }
+  merged['script-src'].push((req, res) => `'nonce-${res.locals.cspNonce}'`);
+  return merged;
+}
+
+module.exports = { requireCaptcha, CaptchaError, widgetLocals, cspDirectives };

@@ -1,4 +1,4 @@
 import express from './express.js';
 
-export const { requireCaptcha, CaptchaError } = express;
+export const { requireCaptcha, CaptchaError, widgetLocals, cspDirectives } = express;
 export default express;

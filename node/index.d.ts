@@ -111,6 +111,7 @@ export interface VerifierOptions {
   siteKey?: string;
   environment?: string;
   apiBase?: string;
+  scriptUrl?: string;
   backupApiBase?: string;
   expectedHostnames?: string[];
   minScore?: number;
@@ -141,6 +142,19 @@ export interface ValidateOptions {
   keepToken?: boolean;
 }
 
+export interface WidgetArgs {
+  /** The action the token is solved for (Turnstile, CaptchaLa); validate with the same one. */
+  action?: string | null;
+  /** The page's CSP nonce, put on the bootstrap script. */
+  nonce?: string | null;
+  /** Turnstile's cdata. */
+  cdata?: string | null;
+  /** CaptchaLa: a server token from issueServerToken. */
+  serverToken?: string | null;
+  /** Language of the load-failure hint (en, zh-CN, zh-TW, ja, ko, es, fr, de). */
+  lang?: string | null;
+}
+
 export interface IssueOptions {
   bindingIp?: string;
   ttl?: number;
@@ -164,6 +178,13 @@ export declare class Verifier {
   validateSync(token: string | null | undefined, options?: ValidateOptions): Outcome;
   /** @throws PassgateError with code 'PASSGATE_ISSUE' (and `outcome`, `upstreamError`) when refused. */
   issueServerToken(action: string, options?: IssueOptions): Promise<ServerToken>;
+  /**
+   * The widget's HTML for one form (container, load-failure hint, bootstrap script).
+   * @throws PassgateError with code 'PASSGATE_CONFIG' naming a bad argument or a missing siteKey.
+   */
+  widget(args?: WidgetArgs): string;
+  /** Sources per CSP directive the widget needs (script-src includes the bootstrap's hash). */
+  csp(): Record<string, string[]>;
   readonly provider: Provider;
   /** The form field the provider's widget posts the token in. */
   readonly formField: string;

@@ -151,6 +151,24 @@ class Verifier {
     return outcome;
   }
 
+  /**
+   * The widget's HTML for one form: `{action, nonce, cdata, serverToken, lang}`.
+   * The bootstrap script's hash is in `csp()`, so no 'unsafe-inline' is needed.
+   * @throws PassgateError with code 'PASSGATE_CONFIG' naming a bad argument.
+   */
+  widget(args) {
+    try {
+      return this.#native.widget(args === undefined ? null : args);
+    } catch (err) {
+      rethrow(err);
+    }
+  }
+
+  /** `{'script-src': [...], 'frame-src': [...], ...}`: the sources the widget needs in the page's CSP. */
+  csp() {
+    return this.#native.csp();
+  }
+
   /** `captchala`, `recaptcha`, `hcaptcha` or `turnstile`. */
   get provider() {
     return this.#native.describe().provider;

@@ -57,7 +57,8 @@ class Verifier
 {
     /**
      * @param array{provider?: string, app_key?: string, app_secret?: string, secret_key?: string,
-     *   site_key?: string, environment?: string, api_base?: string, backup_api_base?: string,
+     *   site_key?: string, environment?: string, api_base?: string, script_url?: string,
+     *   backup_api_base?: string,
      *   expected_hostnames?: list<string>, min_score?: float, max_risk_score?: float,
      *   replay_store?: string, redis_key_prefix?: string, store_timeout_ms?: int, timeout_ms?: int,
      *   max_token_age_s?: int, clock_skew_s?: int, mode?: string, ca_file?: string,
@@ -97,6 +98,32 @@ class Verifier
      */
     public function issueServerToken(string $action, ?array $opts = null): array {}
 
+    /**
+     * The widget's HTML for one form: the provider's container, a hint shown when its
+     * script cannot load, and a bootstrap script (with the nonce; its hash is in csp(),
+     * so no 'unsafe-inline' is needed).
+     *
+     * @param array{action?: string, nonce?: string, cdata?: string, server_token?: string, lang?: string} $args
+     * @throws ConfigException naming a bad argument or a missing site_key
+     */
+    public function widget(?array $args = null): string {}
+
+    /**
+     * The sources the widget needs in the page's Content Security Policy.
+     *
+     * @return array<string, list<string>>  directive => sources
+     */
+    public function csp(): array {}
+
     /** What var_dump/print_r show: never the secret. */
     public function __debugInfo(): array {}
 }
+
+/**
+ * The widget of the verifier the environment configures (PASSGATE_*), for templates:
+ * Blade `{!! Passgate\widget(['action' => 'login', 'nonce' => $nonce]) !!}`.
+ *
+ * @param array{action?: string, nonce?: string, cdata?: string, server_token?: string, lang?: string} $args
+ * @throws ConfigException
+ */
+function widget(?array $args = null): string {}

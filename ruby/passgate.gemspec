@@ -19,7 +19,7 @@ Gem::Specification.new do |spec|
   spec.files = Dir[
     "README.md", "lib/**/*.rb",
     "ext/passgate/extconf.rb", "ext/passgate/Cargo.toml", "ext/passgate/Cargo.lock", "ext/passgate/src/**/*.rs",
-    "vendor/passgate-core/Cargo.toml", "vendor/passgate-core/src/**/*.rs",
+    "vendor/passgate-core/Cargo.toml", "vendor/passgate-core/src/**/*.{rs,js}",
   ]
   spec.require_paths = ["lib"]
   spec.extensions = ["ext/passgate/extconf.rb"]

@@ -128,6 +128,8 @@ pub struct Config {
     pub environment: String,
     pub api_base: String,
     pub backup_api_base: String,
+    /// The widget's loader script.
+    pub script_url: String,
     pub store: StoreSpec,
     pub timeout: Duration,
     pub max_token_age: Duration,
@@ -149,6 +151,7 @@ impl std::fmt::Debug for Config {
             .field("environment", &self.environment)
             .field("api_base", &self.api_base)
             .field("backup_api_base", &self.backup_api_base)
+            .field("script_url", &self.script_url)
             .field("store", &self.store)
             .field("timeout", &self.timeout)
             .field("mode", &self.mode)
@@ -222,6 +225,25 @@ fn check_base_url(setting: &str, text: &str, production: bool) -> Result<String,
         ));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// The loader script's URL: https (http only for a loopback host outside
+/// production, as the emulator serves it); a query is allowed (`?hl=de`).
+fn check_script_url(text: &str, production: bool) -> Result<String, ConfigError> {
+    let setting = "script_url";
+    let url = reqwest::Url::parse(text.trim())
+        .map_err(|e| ConfigError::new(setting, format!("not a URL ({e})")))?;
+    let https = url.scheme() == "https";
+    let local_http = url.scheme() == "http"
+        && !production
+        && url.host().is_some_and(|host| is_loopback_host(&host));
+    if url.host().is_none() || !(https || local_http) || url.fragment().is_some() {
+        return Err(ConfigError::new(
+            setting,
+            "must be an https:// URL without a fragment (http:// only for a loopback host outside production)",
+        ));
+    }
+    Ok(url.as_str().to_string())
 }
 
 /// The checks after "success", from the options that apply to `provider`.
@@ -359,6 +381,13 @@ impl Config {
                 .unwrap_or(DEFAULT_BACKUP_API_BASE),
             production,
         )?;
+        let script_url = check_script_url(
+            options
+                .script_url
+                .as_deref()
+                .unwrap_or(crate::widget::default_script_url(provider)),
+            production,
+        )?;
         let checks = resolve_checks(provider, &options)?;
         let max_entries = options.max_entries.unwrap_or(1_000_000);
         if max_entries == 0 {
@@ -427,6 +456,7 @@ impl Config {
             environment,
             api_base,
             backup_api_base,
+            script_url,
             store,
             timeout: Duration::from_millis(timeout_ms),
             max_token_age: Duration::from_secs(
@@ -450,7 +480,7 @@ impl Config {
     /// behave the same. Kept in memory only; never print it.
     pub(crate) fn identity(&self) -> String {
         format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.provider,
             self.app_key,
             self.secret,
@@ -459,6 +489,7 @@ impl Config {
             self.environment,
             self.api_base,
             self.backup_api_base,
+            self.script_url,
             match &self.store {
                 StoreSpec::Redis {
                     url,

@@ -23,6 +23,7 @@ mod strict_json;
 mod token;
 mod validate;
 mod verifier;
+mod widget;
 
 pub use config::{
     is_development_environment, AnswerChecks, Config, ConfigError, Mode, Policy, StoreSpec,
@@ -47,6 +48,9 @@ pub use replay::{Claim, MemoryStore, NoStore, ReplayStore, StoreError, StoreFutu
 pub use token::{fingerprint, TokenRules, TokenType, MAX_TOKEN_BYTES};
 pub use validate::token_age_ms;
 pub use verifier::{IssueRequest, ValidateRequest, Verifier};
+pub use widget::{
+    bootstrap_hash_source, default_script_url, escape, WidgetArgs, BOOTSTRAP_JS, WIDGET_ARGS,
+};
 
 /// Entry points for fuzz targets and property tests: the parsers that read
 /// untrusted input, without a network or a runtime. Not a stable API.

@@ -211,6 +211,23 @@ pub fn message_for(code: OutcomeCode, lang: &str) -> &'static str {
     row(code)[column(lang)]
 }
 
+/// The widget's hint when the provider's script cannot load (blocked by CSP
+/// or a content blocker, or the network): better than a dead button.
+const WIDGET_UNAVAILABLE: Row = [
+    "The challenge could not load. Check your connection or content blocker, then reload the page.",
+    "人机验证无法加载。请检查网络或内容拦截插件，然后刷新页面。",
+    "人機驗證無法載入。請檢查網路或內容封鎖工具，然後重新整理頁面。",
+    "認証を読み込めませんでした。接続やコンテンツブロッカーを確認して、ページを再読み込みしてください。",
+    "인증을 불러오지 못했습니다. 연결이나 콘텐츠 차단기를 확인한 뒤 페이지를 새로고침해 주세요.",
+    "No se pudo cargar la verificación. Revisa tu conexión o el bloqueador de contenido y recarga la página.",
+    "La vérification n'a pas pu se charger. Vérifiez votre connexion ou votre bloqueur de contenu, puis rechargez la page.",
+    "Die Überprüfung konnte nicht geladen werden. Prüfen Sie Ihre Verbindung oder Ihren Inhaltsblocker und laden Sie die Seite neu.",
+];
+
+pub fn widget_unavailable(lang: &str) -> &'static str {
+    WIDGET_UNAVAILABLE[column(lang)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -334,6 +334,9 @@ option_table! {
     api_base: String as Url,
         env Some("PASSGATE_API_BASE"), default "the provider's host", for ALL,
         "Scheme and host of the provider's API; the provider's path is appended.";
+    script_url: String as Url,
+        env Some("PASSGATE_SCRIPT_URL"), default "the provider's loader script", for ALL,
+        "The widget's loader script; point it at a self-hosted copy or `passgate mock`'s stand-in. CSP sources follow its origin.";
     backup_api_base: String as Url,
         env Some("PASSGATE_BACKUP_API_BASE"), default "`https://fallbackapiv1.captchala.com`", for &[CaptchaLa],
         "CaptchaLa's backup API, asked about `offline_` tokens.";

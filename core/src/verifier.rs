@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::config::{Config, Mode, Options, ProviderKind, StoreSpec};
+use crate::config::{Config, ConfigError, Mode, Options, ProviderKind, StoreSpec};
 use crate::error::Error;
 use crate::forksafe::ForkSafeMutex;
 use crate::outcome::Outcome;
@@ -13,6 +13,7 @@ use crate::redis_store::RedisStore;
 use crate::replay::{BrokenStore, MemoryStore, NoStore, ReplayStore};
 use crate::runtime;
 use crate::validate;
+use crate::widget::{WidgetArgs, WidgetConfig};
 
 /// One validation's input. The token is the raw form value; it is trimmed,
 /// checked and fingerprinted, and never printed.
@@ -166,7 +167,36 @@ impl Verifier {
             ("replay_store", config.store.label().to_string()),
             ("form_field", self.form_field().to_string()),
         ]);
+        if config.script_url != crate::widget::default_script_url(config.provider) {
+            shown.push(("script_url", config.script_url.clone()));
+        }
         shown
+    }
+
+    /// The widget's HTML for a form (DESIGN §2b): a container, the hint shown
+    /// when the provider's script cannot load, and the bootstrap script
+    /// (with `nonce` when given). A missing public key or a bad argument is
+    /// a `ConfigError` naming it.
+    pub fn widget(&self, args: &WidgetArgs) -> Result<String, ConfigError> {
+        let config = &self.inner.config;
+        let public_key = match config.provider {
+            ProviderKind::CaptchaLa => Some(config.app_key.as_str()),
+            _ => config.site_key.as_deref(),
+        };
+        crate::widget::render(
+            &WidgetConfig {
+                provider: config.provider,
+                public_key,
+                script_url: &config.script_url,
+            },
+            args,
+        )
+    }
+
+    /// The CSP sources the widget needs, per directive (`script-src` includes
+    /// the bootstrap script's hash), for the page's policy.
+    pub fn csp(&self) -> Vec<(&'static str, Vec<String>)> {
+        crate::widget::csp(self.inner.config.provider, &self.inner.config.script_url)
     }
 
     pub fn config(&self) -> &Config {

@@ -1,7 +1,9 @@
 //! `NativeVerifier`: wrapped by the JS `Verifier` class.
 
 use napi_derive::napi;
-use passgate_core::{Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest};
+use passgate_core::{
+    Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest, WidgetArgs,
+};
 use serde_json::Value;
 
 use crate::outcome::{outcome_json, server_token_json};
@@ -155,6 +157,37 @@ impl NativeVerifier {
             })
             .await;
         settle(result.map(|token| server_token_json(&token)))
+    }
+
+    /// The widget's HTML; `args` with camelCase widget argument names.
+    #[napi]
+    pub fn widget(&self, args: Option<Value>) -> napi::Result<String, String> {
+        guarded(|| {
+            let mut parsed = WidgetArgs::default();
+            match args {
+                None | Some(Value::Null) => {}
+                Some(Value::Object(map)) => {
+                    for (key, value) in &map {
+                        let name = snake_case(key);
+                        parsed.set(&name, option_value(&name, value)?)?;
+                    }
+                }
+                Some(_) => return Err(ConfigError::new("widget", "takes an options object").into()),
+            }
+            Ok(self.inner.widget(&parsed)?)
+        })
+    }
+
+    /// `{directive: [sources]}` for the page's CSP.
+    #[napi]
+    pub fn csp(&self) -> Value {
+        Value::Object(
+            self.inner
+                .csp()
+                .into_iter()
+                .map(|(directive, sources)| (directive.to_string(), Value::from(sources)))
+                .collect(),
+        )
     }
 
     /// What is safe to show about this verifier (no secret), camelCased.

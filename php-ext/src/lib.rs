@@ -67,6 +67,15 @@ pub(crate) fn type_error(message: String) -> PhpException {
     PhpException::new(message, 0, ce::type_error())
 }
 
+/// `Passgate\widget(['action' => ..., 'nonce' => ...])`: the widget of the
+/// verifier the environment configures, for templates (Blade
+/// `{!! Passgate\widget([...]) !!}`, Twig through a function).
+#[php_function]
+#[php(name = "Passgate\\widget")]
+pub fn passgate_widget(args: Option<&ext_php_rs::types::ZendHashTable>) -> PhpResult<String> {
+    verifier::widget_from_env(args)
+}
+
 #[php_module]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     module
@@ -77,4 +86,5 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<IssueException>()
         .class::<outcome::Outcome>()
         .class::<verifier::Verifier>()
+        .function(wrap_function!(passgate_widget))
 }

@@ -3,9 +3,12 @@
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
-use passgate_core::{Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest};
+use passgate_core::{
+    Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest, WidgetArgs,
+};
 
 use crate::outcome::{log_array, Outcome};
+
 use crate::{guarded, to_php_exception, type_error};
 
 #[php_class]
@@ -213,6 +216,32 @@ impl Verifier {
         self.inner.form_field()
     }
 
+    /// The widget's HTML; `$args` takes action, nonce, cdata, server_token,
+    /// lang. Throws `Passgate\ConfigError` naming a bad argument.
+    pub fn widget(&self, args: Option<&ZendHashTable>) -> PhpResult<String> {
+        let mut parsed = WidgetArgs::default();
+        for (key, value) in args.into_iter().flat_map(|array| array.iter()) {
+            let name = key.to_string();
+            parsed
+                .set(&name, option_value(&name, value)?)
+                .map_err(|e| to_php_exception(e.into()))?;
+        }
+        self.inner
+            .widget(&parsed)
+            .map_err(|e| to_php_exception(e.into()))
+    }
+
+    /// `['script-src' => [...], ...]`: the sources the widget needs in the
+    /// page's Content Security Policy.
+    pub fn csp(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        let err = |e: ext_php_rs::error::Error| PhpException::from_message(e.to_string());
+        let mut array = ZendHashTable::new();
+        for (directive, sources) in self.inner.csp() {
+            array.insert(directive, sources).map_err(err)?;
+        }
+        Ok(array)
+    }
+
     /// What var_dump/print_r show: never the secret.
     pub fn __debug_info(&self) -> PhpResult<ZBox<ZendHashTable>> {
         let mut array = ZendHashTable::new();
@@ -223,6 +252,16 @@ impl Verifier {
         }
         Ok(array)
     }
+}
+
+/// The widget of the verifier the environment configures (one per worker).
+pub(crate) fn widget_from_env(args: Option<&ZendHashTable>) -> PhpResult<String> {
+    let config = guarded(|| Ok(Config::from_options(Options::default())?))?;
+    let verifier = Verifier {
+        inner: passgate_core::Verifier::shared(config),
+        logger: None,
+    };
+    verifier.widget(args)
 }
 
 impl Verifier {

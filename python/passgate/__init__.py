@@ -20,7 +20,7 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional
 
 from . import _native
 from ._native import (
@@ -197,6 +197,30 @@ class Verifier:
         :class:`IssueError` (with ``code``, ``upstream_error``) when refused,
         and for other providers ("not supported by provider …")."""
         return ServerToken(*self._native.issue_server_token(action, binding_ip, ttl, max_uses, bind_uid))
+
+    def widget(
+        self,
+        action: Optional[str] = None,
+        *,
+        nonce: Optional[str] = None,
+        cdata: Optional[str] = None,
+        server_token: Optional[str] = None,
+        lang: Optional[str] = None,
+    ) -> str:
+        """The widget's HTML for one form: the provider's container, a hint
+        shown when its script cannot load, and a bootstrap script (carrying
+        ``nonce`` when given; its hash is in :meth:`csp`, so pages work
+        without ``'unsafe-inline'`` either way). Raises :class:`ConfigError`
+        naming a bad argument or a missing ``site_key``."""
+        return self._native.widget(
+            action=action, nonce=nonce, cdata=cdata, server_token=server_token, lang=lang
+        )
+
+    def csp(self) -> Dict[str, List[str]]:
+        """The Content Security Policy sources the widget needs, per
+        directive (``script-src``, ``frame-src``, ...), to add to the page's
+        policy."""
+        return dict(self._native.csp())
 
     def __repr__(self) -> str:
         return repr(self._native)

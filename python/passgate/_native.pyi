@@ -18,6 +18,7 @@ class Options(TypedDict, total=False):
     site_key: str
     environment: str
     api_base: str
+    script_url: str
     backup_api_base: str
     expected_hostnames: List[str]
     min_score: float
@@ -117,6 +118,8 @@ class Verifier:
     def provider(self) -> str: ...
     @property
     def form_field(self) -> str: ...
+    def widget(self, **args: Optional[str]) -> str: ...
+    def csp(self) -> List[Tuple[str, List[str]]]: ...
     @property
     def app_key(self) -> str: ...
     @property

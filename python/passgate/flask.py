@@ -13,6 +13,10 @@ Config keys are the option names upper-cased with a ``PASSGATE_`` prefix
 ``request.remote_addr``; behind a proxy, wrap the app in Werkzeug's
 ``ProxyFix`` with the number of proxies you trust. ``X-Forwarded-For`` is
 never read directly.
+
+Templates: ``{{ passgate_widget(action="login") }}`` renders the widget, with
+``g.csp_nonce`` as the CSP nonce when the app sets one; add
+``Passgate.verifier().csp()`` to the page's Content-Security-Policy header.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ import inspect
 from typing import Any, Callable, Dict, Optional, TypeVar, cast
 
 from flask import Flask, Response, current_app, g, request
+from markupsafe import Markup
 
 from . import Outcome, Verifier
 from ._native import OPTION_NAMES
 from ._web import SAFE_METHODS, failure_html, failure_json, token_from, wants_json
 
-__all__ = ["Passgate", "captcha_required"]
+__all__ = ["Passgate", "captcha_required", "passgate_widget"]
 
 View = TypeVar("View", bound=Callable[..., Any])
 _EXTENSION = "passgate"
@@ -52,6 +57,7 @@ class Passgate:
             verifier = Verifier(**options)
         app.extensions[_EXTENSION] = verifier
         app.config.setdefault("PASSGATE_FIELD")
+        app.jinja_env.globals["passgate_widget"] = passgate_widget
 
     @staticmethod
     def verifier(app: Optional[Flask] = None) -> Verifier:
@@ -65,6 +71,14 @@ class Passgate:
 def _lang() -> str:
     best = request.accept_languages.best
     return best or "en"
+
+
+def passgate_widget(action: Optional[str] = None, **args: Optional[str]) -> Markup:
+    """The widget's HTML (a Jinja global once ``Passgate(app)`` ran), with
+    ``g.csp_nonce`` as the nonce unless ``nonce=`` is given."""
+    args.setdefault("nonce", g.get("csp_nonce"))
+    args.setdefault("lang", _lang())
+    return Markup(Passgate.verifier().widget(action, **args))  # noqa: S704 - escaped by the core
 
 
 def _failure_response(outcome: Outcome) -> Response:

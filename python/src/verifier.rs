@@ -1,6 +1,8 @@
 //! `Verifier`: options in, `Outcome` out; the GIL is released while waiting.
 
-use passgate_core::{Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest};
+use passgate_core::{
+    Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest, WidgetArgs,
+};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -120,6 +122,27 @@ impl Verifier {
         let verifier = &self.inner;
         let token = without_gil(py, || verifier.issue_server_token_blocking(request))?;
         Ok((token.server_token, token.expires_in, token.issued_at))
+    }
+
+    /// The widget's HTML: `widget(action=, nonce=, cdata=, server_token=,
+    /// lang=)`.
+    #[pyo3(signature = (**args))]
+    fn widget(&self, py: Python<'_>, args: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
+        let mut parsed = WidgetArgs::default();
+        for (name, value) in args.into_iter().flatten() {
+            let name: String = name.extract()?;
+            parsed
+                .set(&name, option_value(py, &name, &value)?)
+                .map_err(|e| to_py_err(py, e.into()))?;
+        }
+        self.inner
+            .widget(&parsed)
+            .map_err(|e| to_py_err(py, e.into()))
+    }
+
+    /// `{directive: [sources]}` the widget needs in the page's CSP.
+    fn csp(&self) -> Vec<(&'static str, Vec<String>)> {
+        self.inner.csp()
     }
 
     #[getter]

@@ -219,6 +219,8 @@ pub enum Reply {
     /// A 3xx with a `Location` header and a JSON body.
     Redirect(u16, String, Value),
     Raw(u16, Vec<u8>),
+    /// A page or script of the stand-in widget, with its content type.
+    Asset(u16, &'static str, Vec<u8>),
     Fault(Fault),
 }
 

@@ -11,6 +11,7 @@ mod behaviour;
 mod http;
 mod siteverify;
 mod tls;
+mod widget;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -96,6 +97,7 @@ struct Tokens {
     seen_idempotency_keys: HashSet<String>,
     /// The last siteverify request, secret and token left out.
     last_siteverify: Value,
+    widget: widget::WidgetSwitches,
 }
 
 pub struct State {
@@ -186,6 +188,15 @@ impl State {
         tokens.script_uses.clear();
         tokens.siteverify_answers.clear();
         tokens.seen_idempotency_keys.clear();
+        tokens.widget = widget::WidgetSwitches::default();
+    }
+
+    fn widget_switches(&self) -> widget::WidgetSwitches {
+        self.tokens().widget
+    }
+
+    fn set_widget_switches(&self, switches: widget::WidgetSwitches) {
+        self.tokens().widget = switches;
     }
 
     /// The script for `key` if it still applies (counting this use).
@@ -415,6 +426,17 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(
             Reply::Redirect(status, location, body) => {
                 http::write_redirect(stream, status, &location, body.to_string().as_bytes()).await
             }
+            Reply::Asset(status, content_type, body) => {
+                http::write_response(
+                    stream,
+                    status,
+                    reason_phrase(status),
+                    content_type,
+                    &body,
+                    keep_alive,
+                )
+                .await
+            }
             Reply::Raw(status, body) => {
                 http::write_response(
                     stream,
@@ -449,6 +471,9 @@ fn json_body(request: &http::Request) -> Value {
 }
 
 async fn route(state: &State, request: &http::Request) -> Reply {
+    if let Some(reply) = widget::route(state, request) {
+        return reply;
+    }
     match (request.method.as_str(), request.path.as_str()) {
         ("POST", "/v1/validate") => {
             state.counters.validate_calls.fetch_add(1, Ordering::SeqCst);

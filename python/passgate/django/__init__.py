@@ -5,10 +5,15 @@ Settings::
     INSTALLED_APPS = [..., "passgate.django"]      # system checks
     PASSGATE = {"app_key": "...", "app_secret": "...", "environment": "production"}
 
-Forms: ``captcha = CaptchaField(action="login")``; the field reads the
-provider's own form field (``g-recaptcha-response``, ``cf-turnstile-response``,
-…) whatever its name in the form; construct the form with
-``request=request`` (``PassgateFormMixin``) to pass the client IP.
+Forms: ``captcha = CaptchaField(action="login")``; ``{{ form }}`` renders the
+provider's widget (``CaptchaWidget``), and the field reads the provider's own
+form field (``g-recaptcha-response``, ``cf-turnstile-response``, …) whatever
+its name in the form; construct the form with ``request=request``
+(``PassgateFormMixin``) to pass the client IP and the CSP nonce.
+Templates: ``{% load passgate %}{% passgate_widget action="login" %}``.
+CSP: with django-csp, add ``"passgate.django.CSPMiddleware"`` *after*
+``"csp.middleware.CSPMiddleware"``; it adds the widget's sources to every
+response's policy.
 Views: ``@require_captcha(action="login")``.
 
 The client IP is ``request.META["REMOTE_ADDR"]``. Behind a reverse proxy, set
@@ -30,12 +35,22 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from .. import Outcome, Verifier
 from .._web import SAFE_METHODS, failure_html, failure_json, token_from, wants_json
 
-__all__ = ["CaptchaField", "PassgateFormMixin", "require_captcha", "get_verifier", "client_ip"]
+__all__ = [
+    "CaptchaField",
+    "CaptchaWidget",
+    "CSPMiddleware",
+    "PassgateFormMixin",
+    "require_captcha",
+    "get_verifier",
+    "client_ip",
+    "render_widget",
+]
 
 # Keys of settings.PASSGATE that configure the integration, not the verifier.
 _INTEGRATION_KEYS = frozenset({"field"})
@@ -78,17 +93,50 @@ def _lang() -> str:
     return get_language() or "en"
 
 
-class CaptchaInput(forms.HiddenInput):
-    """Reads the token from the provider's own form field (the widget names
-    it, not the form), falling back to the field's name in the form."""
+def csp_nonce(request: Optional[HttpRequest]) -> Optional[str]:
+    """django-csp's nonce for this request (using it puts it in the header)."""
+    nonce = getattr(request, "csp_nonce", None) if request is not None else None
+    return str(nonce) if nonce is not None else None
+
+
+def render_widget(
+    request: Optional[HttpRequest] = None,
+    *,
+    action: Optional[str] = None,
+    verifier: Optional[Verifier] = None,
+    **args: Optional[str],
+) -> SafeString:
+    """The widget's HTML with the request's CSP nonce and language."""
+    args.setdefault("nonce", csp_nonce(request))
+    args.setdefault("lang", _lang())
+    return mark_safe((verifier or get_verifier()).widget(action, **args))  # noqa: S308 - escaped by the core
+
+
+class CaptchaWidget(forms.Widget):
+    """Renders the provider's challenge (so ``{{ form }}`` shows it) and reads
+    the token from the provider's own form field, falling back to the
+    field's name in the form."""
 
     def __init__(self, source: Callable[[], str], attrs: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(attrs)
         self.source = source
+        self.action: Optional[str] = None
+        self.verifier: Optional[Verifier] = None
+        self.request: Optional[HttpRequest] = None
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        return render_widget(self.request, action=self.action, verifier=self.verifier)
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
         value = data.get(self.source())
         return value if value is not None else data.get(name)
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return False
+
+
+# The name earlier releases used; the widget now renders the challenge.
+CaptchaInput = CaptchaWidget
 
 
 class CaptchaField(forms.Field):
@@ -105,12 +153,24 @@ class CaptchaField(forms.Field):
     ) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", "")
-        kwargs.setdefault("widget", CaptchaInput(self._source_field))
+        kwargs.setdefault("widget", CaptchaWidget(self._source_field))
         self.action = action
         self.verifier = verifier
         self.source_field = source_field
         self.client_ip: Optional[str] = None
+        # The last clean()'s outcome: views answer with its http_status.
+        self.outcome: Optional[Outcome] = None
         super().__init__(**kwargs)
+        if isinstance(self.widget, CaptchaWidget):
+            self.widget.action = action
+            self.widget.verifier = verifier
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> "CaptchaField":
+        # Forms deep-copy their fields; the copy's widget must read the copy.
+        copied = cast("CaptchaField", super().__deepcopy__(memo))
+        if isinstance(copied.widget, CaptchaWidget):
+            copied.widget.source = copied._source_field
+        return copied
 
     def _source_field(self) -> str:
         return self.source_field or _settings().get("field") or (self.verifier or get_verifier()).form_field
@@ -118,13 +178,15 @@ class CaptchaField(forms.Field):
     def clean(self, value: Any) -> Outcome:
         token = value if isinstance(value, str) else None
         outcome = (self.verifier or get_verifier()).validate(token, client_ip=self.client_ip, action=self.action)
+        self.outcome = outcome
         if not outcome.ok:
             raise ValidationError(outcome.message_for(_lang()), code=outcome.code)
         return outcome
 
 
 class PassgateFormMixin:
-    """Pass ``request=`` to the form so its captcha fields know the client IP."""
+    """Pass ``request=`` to the form so its captcha fields know the client IP
+    and their widgets the CSP nonce."""
 
     def __init__(self, *args: Any, request: Optional[HttpRequest] = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
@@ -132,6 +194,26 @@ class PassgateFormMixin:
             for field in self.fields.values():  # type: ignore[attr-defined]
                 if isinstance(field, CaptchaField):
                     field.client_ip = client_ip(request)
+                    if isinstance(field.widget, CaptchaWidget):
+                        field.widget.request = request
+
+
+class CSPMiddleware:
+    """Adds the widget's sources (``Verifier.csp()``) to django-csp's policy of
+    every response. List it after ``csp.middleware.CSPMiddleware``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        response = self.get_response(request)
+        update: Dict[str, Any] = dict(getattr(response, "_csp_update", None) or {})
+        for directive, sources in get_verifier().csp().items():
+            present = update.get(directive) or []
+            present = [present] if isinstance(present, str) else list(present)
+            update[directive] = present + [s for s in sources if s not in present]
+        response._csp_update = update
+        return response
 
 
 def _json_body(request: HttpRequest) -> Any:

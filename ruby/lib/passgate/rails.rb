@@ -16,6 +16,12 @@ module Passgate
   #     require_captcha action: "login", only: :create, render: :new
   #   end
   #
+  # Views: <%= passgate_tags(action: "login") %> renders the widget with
+  # content_security_policy_nonce. CSP: in the content_security_policy
+  # initializer, after your own directives, call
+  # Passgate::Rails.content_security_policy(policy) to add the widget's
+  # sources.
+  #
   # The client IP is request.remote_ip (Rails' trusted-proxy logic); the
   # token is the provider's own field — params[:captchala_token],
   # params["g-recaptcha-response"], params["h-captcha-response"] or
@@ -31,6 +37,20 @@ module Passgate
       end
 
       config.after_initialize { Passgate::Rails.reset! }
+
+      initializer "passgate.view_helpers" do
+        ActiveSupport.on_load(:action_view) { include Passgate::Rails::Helper }
+      end
+    end
+
+    # View helpers.
+    module Helper
+      # The widget's HTML for one form, with the request's CSP nonce
+      # (content_security_policy_nonce) unless nonce: is given.
+      def passgate_tags(action: nil, nonce: :request, **args)
+        nonce = respond_to?(:content_security_policy_nonce) ? content_security_policy_nonce : nil if nonce == :request
+        Passgate::Rails.verifier.widget(action: action, nonce: nonce, lang: I18n.locale.to_s, **args).html_safe
+      end
     end
 
     INTEGRATION_KEYS = %i[field].freeze
@@ -44,6 +64,16 @@ module Passgate
 
       def reset!
         @verifier = nil
+      end
+
+      # Add the widget's sources (Verifier#csp) to a
+      # ActionDispatch::ContentSecurityPolicy, keeping what it already has.
+      def content_security_policy(policy, verifier: self.verifier)
+        verifier.csp.each do |directive, sources|
+          present = policy.directives[directive] || ["'self'"]
+          policy.public_send(directive.tr("-", "_"), *present, *(sources - present))
+        end
+        policy
       end
 
       def field

@@ -5,7 +5,7 @@ module Passgate
   # reCAPTCHA, hCaptcha or Turnstile (provider:). Options: every name in
   # Passgate::OPTION_NAMES (docs/configuration.md) —
   # provider:, app_key:, app_secret:, secret_key:, site_key:, environment:,
-  # api_base:, backup_api_base:, expected_hostnames:, min_score:,
+  # api_base:, script_url:, backup_api_base:, expected_hostnames:, min_score:,
   # max_risk_score:, replay_store:, redis_key_prefix:, store_timeout_ms:,
   # timeout_ms:, max_token_age_s:, clock_skew_s:, mode:, ca_file:,
   # max_entries:, allow_client_only:, allow_degraded:,
@@ -48,6 +48,18 @@ module Passgate
       token, expires_in, issued_at = @native.issue_server_token(action, binding_ip, ttl, max_uses, bind_uid)
       ServerToken.new(server_token: token, expires_in: expires_in, issued_at: issued_at)
     end
+
+    # The widget's HTML for one form (container, a hint shown when the
+    # provider's script cannot load, and a bootstrap script carrying nonce:;
+    # its hash is in #csp, so no 'unsafe-inline' is needed). Raises
+    # Passgate::ConfigError naming a bad argument or a missing site_key.
+    def widget(action: nil, nonce: nil, cdata: nil, server_token: nil, lang: nil)
+      @native.widget({ action: action, nonce: nonce, cdata: cdata, server_token: server_token, lang: lang })
+    end
+
+    # { "script-src" => [...], "frame-src" => [...], ... }: the sources the
+    # widget needs in the page's Content Security Policy.
+    def csp = @native.csp
 
     def environment = @native.describe["environment"]
     def mode = @native.describe["mode"]

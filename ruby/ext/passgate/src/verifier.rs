@@ -4,7 +4,9 @@ use magnus::{
     function, method, prelude::*, r_hash::ForEach, Error, RHash, RModule, RString, Ruby, TypedData,
     Value,
 };
-use passgate_core::{Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest};
+use passgate_core::{
+    Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest, WidgetArgs,
+};
 
 use crate::nogvl::without_gvl;
 use crate::outcome::Outcome;
@@ -76,34 +78,58 @@ fn optional_string(value: Option<RString>) -> Result<Option<String>, Error> {
     value.map(|s| s.to_string()).transpose()
 }
 
+/// Feed a Ruby Hash (Symbol or String keys) to `set` by name.
+fn each_named(
+    ruby: &Ruby,
+    hash: RHash,
+    mut set: impl FnMut(&str, OptionValue) -> Result<(), ConfigError>,
+) -> Result<(), Error> {
+    let mut failure = None;
+    hash.foreach(|key: Value, value: Value| {
+        let name = if let Some(symbol) = magnus::Symbol::from_value(key) {
+            symbol.name()?.into_owned()
+        } else {
+            key.to_r_string()?.to_string()?
+        };
+        let result = option_value(ruby, &name, value)
+            .and_then(|value| set(&name, value).map_err(|e| to_ruby_error(ruby, e.into())));
+        match result {
+            Ok(()) => Ok(ForEach::Continue),
+            Err(e) => {
+                failure = Some(e);
+                Ok(ForEach::Stop)
+            }
+        }
+    })?;
+    failure.map_or(Ok(()), Err)
+}
+
 impl NativeVerifier {
     fn new(ruby: &Ruby, options: RHash) -> Result<Self, Error> {
         let mut parsed = Options::default();
-        let mut failure = None;
-        options.foreach(|key: Value, value: Value| {
-            let name = if let Some(symbol) = magnus::Symbol::from_value(key) {
-                symbol.name()?.into_owned()
-            } else {
-                key.to_r_string()?.to_string()?
-            };
-            let result = option_value(ruby, &name, value).and_then(|value| {
-                parsed
-                    .set(&name, value)
-                    .map_err(|e| to_ruby_error(ruby, e.into()))
-            });
-            match result {
-                Ok(()) => Ok(ForEach::Continue),
-                Err(e) => {
-                    failure = Some(e);
-                    Ok(ForEach::Stop)
-                }
-            }
-        })?;
-        if let Some(error) = failure {
-            return Err(error);
-        }
+        each_named(ruby, options, |name, value| parsed.set(name, value))?;
         let config = Config::from_options(parsed).map_err(|e| to_ruby_error(ruby, e.into()))?;
         Ok(NativeVerifier(passgate_core::Verifier::from_config(config)))
+    }
+
+    /// The widget's HTML from `action:`, `nonce:`, `cdata:`, `server_token:`,
+    /// `lang:`.
+    fn widget(ruby: &Ruby, rb_self: &Self, args: RHash) -> Result<String, Error> {
+        let mut parsed = WidgetArgs::default();
+        each_named(ruby, args, |name, value| parsed.set(name, value))?;
+        rb_self
+            .0
+            .widget(&parsed)
+            .map_err(|e| to_ruby_error(ruby, e.into()))
+    }
+
+    /// `{directive => [sources]}` for the page's CSP.
+    fn csp(ruby: &Ruby, rb_self: &Self) -> Result<RHash, Error> {
+        let hash = ruby.hash_new();
+        for (directive, sources) in rb_self.0.csp() {
+            hash.aset(directive, sources)?;
+        }
+        Ok(hash)
     }
 
     fn validate(
@@ -170,6 +196,8 @@ pub fn define(ruby: &Ruby, module: &RModule) -> Result<(), Error> {
         method!(NativeVerifier::issue_server_token, 5),
     )?;
     class.define_method("describe", method!(NativeVerifier::describe, 0))?;
+    class.define_method("widget", method!(NativeVerifier::widget, 1))?;
+    class.define_method("csp", method!(NativeVerifier::csp, 0))?;
     // As for Outcome: the class lookup magnus does on the first wrap must
     // not be where an interrupt lands.
     let _ = <NativeVerifier as TypedData>::class(ruby);
