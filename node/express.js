@@ -19,22 +19,11 @@ class CaptchaError extends Error {
   }
 }
 
-// Same rule as the Python and Ruby helpers (passgate/_web.py wants_json, Passgate::Rack.wants_json?).
+const native = require('./native.js').loadNative();
+
+// The core's rule: a JSON body, an XMLHttpRequest, or an Accept naming JSON and not HTML.
 function wantsJson(req) {
-  const accept = req.get('accept') || '';
-  return (req.get('content-type') || '').includes('application/json')
-    || req.get('x-requested-with') === 'XMLHttpRequest'
-    || (accept.includes('application/json') && !accept.includes('text/html'));
-}
-
-const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' };
-const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
-
-// Going back keeps what the user typed in the browser's copy of the form.
-function failureHtml(message) {
-  return '<!doctype html><html><head><meta charset="utf-8"><title>Verification failed</title></head>'
-    + `<body><p role="alert">${escapeHtml(message)}</p>`
-    + '<p><a href="javascript:history.back()">Go back and try again</a></p></body></html>';
+  return native.wantsJson(req.get('accept') || '', req.get('content-type') || '', req.get('x-requested-with') || '');
 }
 
 /**
@@ -81,7 +70,7 @@ function requireCaptcha(options) {
     if (passToNext) return next(new CaptchaError(outcome, message));
     if (wantsJson(req)) return res.status(outcome.httpStatus).json({ error: outcome.code, message });
     if (render) return res.status(outcome.httpStatus).render(render, { passgate: outcome, message, body: req.body || {} });
-    return res.status(outcome.httpStatus).type('html').send(failureHtml(message));
+    return res.status(outcome.httpStatus).type('html').send(native.failurePage(message, lang));
   };
 }
 

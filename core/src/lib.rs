@@ -23,6 +23,7 @@ mod strict_json;
 mod token;
 mod validate;
 mod verifier;
+mod web;
 mod widget;
 
 pub use config::{
@@ -48,6 +49,7 @@ pub use replay::{Claim, MemoryStore, NoStore, ReplayStore, StoreError, StoreFutu
 pub use token::{fingerprint, TokenRules, TokenType, MAX_TOKEN_BYTES};
 pub use validate::token_age_ms;
 pub use verifier::{IssueRequest, ValidateRequest, Verifier};
+pub use web::{failure_page, wants_json};
 pub use widget::{
     bootstrap_hash_source, default_script_url, escape, WidgetArgs, BOOTSTRAP_JS, WIDGET_ARGS,
 };

@@ -228,6 +228,23 @@ pub fn widget_unavailable(lang: &str) -> &'static str {
     WIDGET_UNAVAILABLE[column(lang)]
 }
 
+/// The failure page's way back to the form (a strict CSP refuses a
+/// `javascript:history.back()` link).
+const GO_BACK: Row = [
+    "Use your browser's Back button to return to the form; what you typed is still there.",
+    "请使用浏览器的“后退”按钮返回表单，您填写的内容仍会保留。",
+    "請使用瀏覽器的「上一頁」按鈕返回表單，您填寫的內容仍會保留。",
+    "ブラウザの「戻る」ボタンでフォームに戻ってください。入力した内容は残っています。",
+    "브라우저의 뒤로 버튼으로 양식에 돌아가세요. 입력한 내용은 그대로 있습니다.",
+    "Usa el botón Atrás del navegador para volver al formulario; lo que escribiste sigue ahí.",
+    "Utilisez le bouton Retour du navigateur pour revenir au formulaire ; ce que vous avez saisi y est toujours.",
+    "Gehen Sie mit der Zurück-Taste des Browsers zum Formular zurück; Ihre Eingaben sind noch da.",
+];
+
+pub fn go_back(lang: &str) -> &'static str {
+    GO_BACK[column(lang)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,6 +71,18 @@ pub fn message_for(code: String, lang: String) -> Option<&'static str> {
     passgate_core::OutcomeCode::parse(&code).map(|c| c.message_for(&lang))
 }
 
+/// Whether a failed request should get JSON (framework helpers).
+#[napi]
+pub fn wants_json(accept: String, content_type: String, requested_with: String) -> bool {
+    passgate_core::wants_json(&accept, &content_type, &requested_with)
+}
+
+/// The HTML failure page for a (translated) message.
+#[napi]
+pub fn failure_page(message: String, lang: String) -> String {
+    passgate_core::failure_page(&message, &lang)
+}
+
 #[napi]
 pub fn log_keys() -> Vec<&'static str> {
     passgate_core::LOG_KEYS.to_vec()

@@ -3,10 +3,10 @@ failed verification. No decisions here: the outcome already holds them."""
 
 from __future__ import annotations
 
-import html
 import json
 from typing import Any, Mapping, Optional
 
+from . import _native
 from ._native import Outcome
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -24,12 +24,9 @@ def token_from(form: Mapping[str, Any], json_body: Any, field: str) -> Optional[
 
 
 def wants_json(accept: str, content_type: str, requested_with: str) -> bool:
-    accept = accept or ""
-    return (
-        "application/json" in (content_type or "")
-        or requested_with == "XMLHttpRequest"
-        or ("application/json" in accept and "text/html" not in accept)
-    )
+    """The core's rule: a JSON body, an XMLHttpRequest, or an Accept naming
+    JSON and not HTML."""
+    return _native.wants_json(accept or "", content_type or "", requested_with or "")
 
 
 def failure_json(outcome: Outcome, lang: str = "en") -> str:
@@ -37,10 +34,5 @@ def failure_json(outcome: Outcome, lang: str = "en") -> str:
 
 
 def failure_html(outcome: Outcome, lang: str = "en") -> str:
-    message = html.escape(outcome.message_for(lang))
-    # Going back keeps what the user typed in the browser's copy of the form.
-    return (
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Verification failed</title></head>"
-        f"<body><p role=\"alert\">{message}</p>"
-        "<p><a href=\"javascript:history.back()\">Go back and try again</a></p></body></html>"
-    )
+    """The core's failure page (no script: it passes a strict CSP)."""
+    return _native.failure_page(outcome.message_for(lang), lang)

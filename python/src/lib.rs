@@ -86,6 +86,18 @@ mod _native {
 
     use pyo3::prelude::*;
 
+    /// Whether a failed request should get JSON (framework helpers).
+    #[pyfunction]
+    fn wants_json(accept: &str, content_type: &str, requested_with: &str) -> bool {
+        passgate_core::wants_json(accept, content_type, requested_with)
+    }
+
+    /// The HTML failure page for a (translated) message.
+    #[pyfunction]
+    fn failure_page(message: &str, lang: &str) -> String {
+        passgate_core::failure_page(message, lang)
+    }
+
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("LOG_KEYS", passgate_core::LOG_KEYS.to_vec())?;

@@ -84,10 +84,10 @@ module Passgate
       "/#{segments.join("/")}"
     end
 
+    # The core's rule (Passgate.wants_json?): a JSON body, an XMLHttpRequest,
+    # or an Accept naming JSON and not HTML.
     def self.wants_json?(env)
-      accept = env["HTTP_ACCEPT"].to_s
-      env["CONTENT_TYPE"].to_s.include?("json") || env["HTTP_X_REQUESTED_WITH"] == "XMLHttpRequest" ||
-        (accept.include?("application/json") && !accept.include?("text/html"))
+      Passgate.wants_json?(env["HTTP_ACCEPT"].to_s, env["CONTENT_TYPE"].to_s, env["HTTP_X_REQUESTED_WITH"].to_s)
     end
 
     def self.language(env)
@@ -99,9 +99,7 @@ module Passgate
       if json
         [outcome.http_status, { "content-type" => "application/json" }, [JSON.generate(error: outcome.code, message: message)]]
       else
-        html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Verification failed</title></head>" \
-               "<body><p role=\"alert\">#{::Rack::Utils.escape_html(message)}</p>" \
-               "<p><a href=\"javascript:history.back()\">Go back and try again</a></p></body></html>"
+        html = Passgate.failure_page(message, lang) # no script: it passes a strict CSP
         [outcome.http_status, { "content-type" => "text/html; charset=utf-8" }, [html]]
       end
     end

@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use magnus::value::{InnerValue, Opaque};
-use magnus::{prelude::*, Error, ExceptionClass, Ruby};
+use magnus::{function, prelude::*, Error, ExceptionClass, Ruby};
 
 mod nogvl;
 mod outcome;
@@ -77,5 +77,17 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     );
     fields.freeze();
     module.const_set("FORM_FIELDS", fields)?;
+    module.define_module_function("wants_json?", function!(wants_json, 3))?;
+    module.define_module_function("failure_page", function!(failure_page, 2))?;
     Ok(())
+}
+
+/// Whether a failed request should get JSON (framework helpers).
+fn wants_json(accept: String, content_type: String, requested_with: String) -> bool {
+    passgate_core::wants_json(&accept, &content_type, &requested_with)
+}
+
+/// The HTML failure page for a (translated) message.
+fn failure_page(message: String, lang: String) -> String {
+    passgate_core::failure_page(&message, &lang)
 }

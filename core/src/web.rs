@@ -1,0 +1,54 @@
+//! What every framework helper answers when a check fails, so that they
+//! agree: whether the request wants JSON, and the HTML page otherwise (no
+//! script, so it breaks no Content Security Policy).
+
+use crate::widget::escape;
+
+/// JSON for API clients: a JSON body, `X-Requested-With: XMLHttpRequest`,
+/// or an `Accept` that names JSON but not HTML. Browsers' form posts get
+/// HTML.
+pub fn wants_json(accept: &str, content_type: &str, requested_with: &str) -> bool {
+    let content_type = content_type.to_ascii_lowercase();
+    let accept = accept.to_ascii_lowercase();
+    content_type.contains("application/json")
+        || requested_with.eq_ignore_ascii_case("XMLHttpRequest")
+        || (accept.contains("application/json") && !accept.contains("text/html"))
+}
+
+/// A short page with the (already translated) message and how to get back
+/// to the form with what was typed: the browser's Back button, not a
+/// `javascript:` link, which a strict CSP refuses.
+pub fn failure_page(message: &str, lang: &str) -> String {
+    let back = crate::messages::go_back(lang);
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{message}</title></head>\
+         <body><p role=\"alert\">{message}</p><p>{back}</p></body></html>",
+        message = escape(message),
+        back = escape(back),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_posts_get_html_and_api_clients_json() {
+        let html = "text/html,application/xhtml+xml,*/*;q=0.8";
+        assert!(!wants_json(html, "application/x-www-form-urlencoded", ""));
+        assert!(!wants_json("", "multipart/form-data; boundary=x", ""));
+        assert!(wants_json("", "application/json; charset=utf-8", ""));
+        assert!(wants_json(html, "", "XMLHttpRequest"));
+        assert!(wants_json("application/json", "", ""));
+        assert!(!wants_json("application/json, text/html", "", ""));
+    }
+
+    #[test]
+    fn the_page_escapes_the_message_and_runs_no_script() {
+        let page = failure_page("<b>nope</b>", "fr");
+        assert!(page.contains("&lt;b&gt;nope&lt;/b&gt;"));
+        assert!(!page.contains("<b>"));
+        assert!(!page.contains("javascript:") && !page.contains("<script"));
+        assert!(page.contains(&escape(crate::messages::go_back("fr"))));
+    }
+}
