@@ -8,10 +8,11 @@ set -euo pipefail
 # Build tools; Ruby with Rails 6.1, Puma, rack-test and Sinatra; PHP 8.2 with
 # its headers (bindgen needs clang), PHP-FPM, a FastCGI client, PHPUnit and
 # Laravel's HTTP components; redis-server (tests start their own on a free
-# loopback port); Chromium and its driver for the browser suite.
+# loopback port); Chromium and its driver for the browser suite; gettext
+# (msgfmt) to compile the Django translation test catalog.
 packages=(make gcc clang libclang-dev ruby-dev ruby-rails puma ruby-rack-test ruby-minitest ruby-sinatra
           php-dev php-cli php-fpm phpunit php-laravel-framework libfcgi-bin redis-server
-          chromium chromium-driver)
+          chromium chromium-driver gettext)
 # Node and a Python that can make venvs may come with the machine; else Debian's.
 command -v node >/dev/null || packages+=(nodejs npm)
 "${PYTHON:-python3}" -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)

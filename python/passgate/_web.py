@@ -29,10 +29,10 @@ def wants_json(accept: str, content_type: str, requested_with: str) -> bool:
     return _native.wants_json(accept or "", content_type or "", requested_with or "")
 
 
-def failure_json(outcome: Outcome, lang: str = "en") -> str:
-    return json.dumps({"error": outcome.code, "message": outcome.message_for(lang)})
+def failure_json(outcome: Outcome, lang: str = "en", message: Optional[str] = None) -> str:
+    return json.dumps({"error": outcome.code, "message": message if message is not None else outcome.message_for(lang)})
 
 
-def failure_html(outcome: Outcome, lang: str = "en") -> str:
+def failure_html(outcome: Outcome, lang: str = "en", message: Optional[str] = None) -> str:
     """The core's failure page (no script: it passes a strict CSP)."""
-    return _native.failure_page(outcome.message_for(lang), lang)
+    return _native.failure_page(message if message is not None else outcome.message_for(lang), lang)

@@ -15,6 +15,10 @@ CSP: with django-csp, add ``"passgate.django.CSPMiddleware"`` *after*
 ``"csp.middleware.CSPMiddleware"``; it adds the widget's sources to every
 response's policy.
 Views: ``@require_captcha(action="login")``.
+Messages: an app's gettext catalogs override the core's with msgid
+``passgate.<code>`` (``msgid "passgate.replayed"``), and so add languages the
+core lacks; without a translation the core's message in the active language
+is used (``outcome_message``).
 
 The client IP is ``request.META["REMOTE_ADDR"]``. Behind a reverse proxy, set
 ``REMOTE_ADDR`` from the proxy's header in a middleware you trust (for
@@ -36,7 +40,7 @@ from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from .. import Outcome, Verifier
 from .._web import SAFE_METHODS, failure_html, failure_json, token_from, wants_json
@@ -50,6 +54,7 @@ __all__ = [
     "get_verifier",
     "client_ip",
     "render_widget",
+    "outcome_message",
 ]
 
 # Keys of settings.PASSGATE that configure the integration, not the verifier.
@@ -91,6 +96,15 @@ def client_ip(request: HttpRequest) -> Optional[str]:
 
 def _lang() -> str:
     return get_language() or "en"
+
+
+def outcome_message(outcome: Outcome) -> str:
+    """The outcome's user-safe message: the app's translation of
+    ``passgate.<code>`` when its catalogs have one, else the core's message
+    in the active language."""
+    key = f"passgate.{outcome.code}"
+    text = gettext(key)
+    return text if text != key else outcome.message_for(_lang())
 
 
 def csp_nonce(request: Optional[HttpRequest]) -> Optional[str]:
@@ -180,7 +194,7 @@ class CaptchaField(forms.Field):
         outcome = (self.verifier or get_verifier()).validate(token, client_ip=self.client_ip, action=self.action)
         self.outcome = outcome
         if not outcome.ok:
-            raise ValidationError(outcome.message_for(_lang()), code=outcome.code)
+            raise ValidationError(outcome_message(outcome), code=outcome.code)
         return outcome
 
 
@@ -227,8 +241,10 @@ def _json_body(request: HttpRequest) -> Any:
 
 def _failure_response(request: HttpRequest, outcome: Outcome) -> HttpResponse:
     if wants_json(request.headers.get("Accept", ""), request.content_type or "", request.headers.get("X-Requested-With", "")):
-        return HttpResponse(failure_json(outcome, _lang()), status=outcome.http_status, content_type="application/json")
-    return HttpResponse(failure_html(outcome, _lang()), status=outcome.http_status, content_type="text/html; charset=utf-8")
+        return HttpResponse(failure_json(outcome, message=outcome_message(outcome)), status=outcome.http_status,
+                            content_type="application/json")
+    return HttpResponse(failure_html(outcome, _lang(), message=outcome_message(outcome)), status=outcome.http_status,
+                        content_type="text/html; charset=utf-8")
 
 
 def require_captcha(

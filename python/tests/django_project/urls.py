@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("signup/", views.signup),
+    path("widget/", views.widget_page),
     path("comment/", views.comment),
     path("login/", views.login),
     path("api/login/", views.api_login),

@@ -67,3 +67,8 @@ DEAD_STORE = Verifier(app_key="test-app-key", app_secret="test-app-secret", envi
 def login_dead_store(request: HttpRequest) -> HttpResponse:
     ACTIONS_RUN["count"] += 1
     return JsonResponse({"done": True})
+
+
+def widget_page(request: HttpRequest) -> HttpResponse:
+    """The template tag, twice: two forms on one page."""
+    return render(request, "widget.html", {"form": SignupForm(request=request)})
