@@ -148,24 +148,57 @@ def test_every_provider_widget_passes_in_flask(provider: str, emulator: Emulator
         stop_app(app)
 
 
-class _InlineScriptPage(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        body = b"<!doctype html><script>document.title = 'ran'</script>"
-        self.send_response(200)
-        self.send_header("Content-Security-Policy", "script-src 'self'")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+def serve(body: bytes, policy: str) -> http.server.ThreadingHTTPServer:
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Security-Policy", policy)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
-    def log_message(self, *args: object) -> None:
-        pass
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_two_widgets_on_one_page_render_once_each(emulator: Emulator, browser: webdriver.Chrome) -> None:
+    verifier = passgate.Verifier(provider="turnstile", secret_key="test-secret-key", site_key="test-site-key",
+                                 environment="test", api_base=emulator.url,
+                                 script_url=f"{emulator.url}/__mock/loader/turnstile.js")
+    forms = "".join(f"<form id='f{i}'>{verifier.widget(f'form{i}')}</form>" for i in (1, 2))
+    policy = "default-src 'self'; " + "; ".join(f"{d} {' '.join(s)}" for d, s in verifier.csp().items())
+    server = serve(f"<!doctype html><html><body>{forms}</body></html>".encode(), policy)
+    try:
+        browser.get_log("browser")
+        browser.get(f"http://127.0.0.1:{server.server_address[1]}/")
+        frames = wait(browser).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".passgate-challenge iframe")) == 2
+                                     and d.find_elements(By.CSS_SELECTOR, ".passgate-challenge iframe"))
+        loaders = browser.find_elements(By.CSS_SELECTOR, "script[data-passgate-loader]")
+        assert len(loaders) == 1, "the provider's script is loaded once per page"
+        for form in ("f1", "f2"):
+            assert len(browser.find_elements(By.CSS_SELECTOR, f"#{form} .passgate-challenge iframe")) == 1
+        # Solving the second challenge fills the second form's field only.
+        browser.switch_to.frame(frames[1])
+        browser.find_element(By.ID, "solve").click()
+        wait(browser).until(lambda d: d.find_element(By.ID, "status").text == "Solved")
+        browser.switch_to.default_content()
+        value = "return document.querySelector(arguments[0] + ' [name=cf-turnstile-response]').value;"
+        assert wait(browser).until(lambda d: d.execute_script(value, "#f2"))
+        assert browser.execute_script(value, "#f1") == ""
+        assert csp_violations(browser) == []
+    finally:
+        server.shutdown()
 
 
 def test_the_console_check_sees_a_violation(browser: webdriver.Chrome) -> None:
-    # The check above would pass vacuously if Chromium's console did not
+    # The checks above would pass vacuously if Chromium's console did not
     # report CSP violations; here one must be seen.
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _InlineScriptPage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve(b"<!doctype html><script>document.title = 'ran'</script>", "script-src 'self'")
     try:
         browser.get_log("browser")
         browser.get(f"http://127.0.0.1:{server.server_address[1]}/")
