@@ -1,6 +1,6 @@
 // Checked by `tsc --noEmit --strict` in types.test.js: the declarations cover the public API.
-import { Verifier, Outcome, PassgateError, LOG_KEYS, OUTCOME_CODES, type LogFields, type OutcomeCode } from 'passgate';
-import { requireCaptcha, CaptchaError, type CaptchaRenderLocals } from 'passgate/express';
+import { Verifier, Outcome, PassgateError, LOG_KEYS, OUTCOME_CODES, type LogFields, type OutcomeCode, type WidgetArgs } from 'passgate';
+import { requireCaptcha, CaptchaError, widgetLocals, cspDirectives, type CaptchaRenderLocals } from 'passgate/express';
 
 const verifier = new Verifier({
   appKey: 'key',
@@ -57,7 +57,33 @@ function view(locals: CaptchaRenderLocals): string {
   return `${locals.message} ${locals.passgate.code} ${String(locals.body.email)}`;
 }
 
+// The page half: the widget's HTML, its CSP sources, and the Express helpers for helmet.
+function widgetPage(): string {
+  const args: WidgetArgs = { action: 'comment', nonce: 'bm9uY2U=', lang: 'ja' };
+  const html: string = verifier.widget(args);
+  const turnstile: string = verifier.widget({ action: 'login', cdata: 'session_42', serverToken: null });
+  const bare: string = verifier.widget();
+  // @ts-expect-error action is a string
+  verifier.widget({ action: 5 });
+  // @ts-expect-error no such widget argument
+  verifier.widget({ colour: 'red' });
+  const csp: Record<string, string[]> = verifier.csp();
+  const scriptSrc: string[] | undefined = csp['script-src'];
+  const locals = widgetLocals({ verifier });
+  const ownNonce = widgetLocals({ verifier, nonce: (req, res) => res.locals.cspNonce });
+  const directives = cspDirectives(verifier, { defaultSrc: ["'self'"], scriptSrc: [], imgSrc: new Set(["'self'", 'data:']) });
+  const first: string | ((req: any, res: any) => string) | undefined = directives['script-src']?.[0];
+  return html + turnstile + bare + String(scriptSrc) + String(locals) + String(ownNonce) + String(first);
+}
+
+// widgetLocals declares res.locals.passgateWidget on Express's Locals, for templates.
+function template(res: { locals: Express.Locals }): string {
+  return res.locals.passgateWidget?.({ action: 'comment' }) ?? '';
+}
+
 void main;
+void widgetPage;
+void template;
 void route;
 void errorHandler;
 void view;
