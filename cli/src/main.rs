@@ -92,6 +92,9 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Print each provider's widget loader, form field and CSP sources, as
+    /// the Markdown table docs/widget.md carries.
+    Csp,
 }
 
 fn print_json(value: &serde_json::Value) {
@@ -234,6 +237,10 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 ..mock::MockOptions::default()
             };
             run_mock(bind, options, script, ca_out, exit_with_stdin)
+        }
+        Command::Csp => {
+            print!("{}", passgate_core::csp_markdown_table());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Options { markdown } => {
             if markdown {

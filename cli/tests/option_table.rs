@@ -37,6 +37,17 @@ fn block<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
 }
 
 #[test]
+fn the_widget_doc_csp_table_is_the_generated_one() {
+    let doc = read("docs/widget.md");
+    let table = block(&doc, "<!-- csp:begin -->\n", "<!-- csp:end -->");
+    assert_eq!(
+        table,
+        passgate_core::csp_markdown_table(),
+        "docs/widget.md CSP table is stale: paste `passgate csp`"
+    );
+}
+
+#[test]
 fn the_configuration_doc_table_is_the_generated_one() {
     let doc = read("docs/configuration.md");
     let table = block(&doc, "<!-- options:begin -->\n", "<!-- options:end -->");

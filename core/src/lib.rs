@@ -51,7 +51,8 @@ pub use validate::token_age_ms;
 pub use verifier::{IssueRequest, ValidateRequest, Verifier};
 pub use web::{failure_page, wants_json};
 pub use widget::{
-    bootstrap_hash_source, default_script_url, escape, WidgetArgs, BOOTSTRAP_JS, WIDGET_ARGS,
+    bootstrap_hash_source, csp_markdown_table, default_script_url, escape, WidgetArgs,
+    BOOTSTRAP_JS, WIDGET_ARGS,
 };
 
 /// Entry points for fuzz targets and property tests: the parsers that read

@@ -317,6 +317,34 @@ pub(crate) fn csp(provider: ProviderKind, script_url: &str) -> Vec<(&'static str
     directives
 }
 
+/// The docs' table of each provider's loader, form field and CSP sources
+/// (`passgate csp --markdown`, pasted into docs/widget.md).
+pub fn csp_markdown_table() -> String {
+    let mut out = String::from(
+        "| provider | loader script | form field | CSP sources |\n|---|---|---|---|\n",
+    );
+    for provider in ProviderKind::ALL {
+        let spec = spec(provider);
+        let sources: Vec<String> = spec
+            .sources
+            .iter()
+            .map(|(directive, sources)| {
+                let quoted: Vec<String> = sources.iter().map(|s| format!("`{s}`")).collect();
+                format!("{directive} {}", quoted.join(" "))
+            })
+            .collect();
+        out.push_str(&format!(
+            "| {} | `{}` | `{}` | {}; script-src also `{}` |\n",
+            provider.as_str(),
+            spec.loader,
+            provider.form_field(),
+            sources.join("; "),
+            bootstrap_hash_source(),
+        ));
+    }
+    out
+}
+
 /// `scheme://host[:port]` of a checked URL.
 fn origin(url: &str) -> String {
     match reqwest::Url::parse(url) {
