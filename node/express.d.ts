@@ -80,5 +80,6 @@ export declare function widgetLocals(options: {
 /** helmet's `contentSecurityPolicy.directives` with the widget's sources and the request's nonce added. */
 export declare function cspDirectives(
   verifier: Verifier,
-  directives?: Record<string, Iterable<string | ((req: any, res: any) => string)>>,
-): Record<string, Array<string | ((req: any, res: any) => string)>>;
+  /** camelCase or kebab-case; a source list or one string; null drops the directive (as in helmet). */
+  directives?: Record<string, null | string | Iterable<string | ((req: any, res: any) => string)>>,
+): Record<string, null | Array<string | ((req: any, res: any) => string)>>;

@@ -87,32 +87,41 @@ function widgetLocals(options) {
     throw new TypeError('passgate/express: widgetLocals needs { verifier }');
   }
   return function passgateWidgetLocals(req, res, next) {
-    res.locals.passgateWidget = (args) => verifier.widget({
-      nonce: nonce ? nonce(req, res) : res.locals.cspNonce,
-      ...(args || {}),
-    });
+    res.locals.passgateWidget = (args) => {
+      const given = args || {};
+      // An explicit `nonce: undefined` must not drop the request's nonce.
+      const requestNonce = nonce ? nonce(req, res) : res.locals.cspNonce;
+      return verifier.widget({ ...given, nonce: given.nonce ?? requestNonce });
+    };
     next();
   };
 }
 
 /**
  * helmet's `contentSecurityPolicy.directives` with the widget's sources
- * added to `directives` (camelCase or kebab-case keys), and the request's
- * nonce (`res.locals.cspNonce`) in script-src.
+ * added to `directives` (camelCase or kebab-case keys; a string or a list of
+ * sources each; `null` drops a directive, as in helmet), and the request's
+ * nonce (`res.locals.cspNonce`) in script-src. A directive the widget needs
+ * that `directives` lacks starts from `default-src` (what the browser would
+ * have used), so the app's own sources keep working. With helmet's
+ * `useDefaults: true`, pass helmet's defaults in:
+ * `cspDirectives(verifier, { ...helmet.contentSecurityPolicy.getDefaultDirectives(), ... })`.
  * @param {import('./index').Verifier} verifier
- * @param {Record<string, Iterable<string | Function>>} [directives]
+ * @param {Record<string, null | string | Iterable<string | Function>>} [directives]
  */
 function cspDirectives(verifier, directives) {
   const kebab = (name) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const list = (sources) => (typeof sources === 'string' || typeof sources === 'function' ? [sources] : [...sources]);
   const merged = {};
   for (const [name, sources] of Object.entries(directives || {})) {
-    merged[kebab(name)] = [...sources];
+    merged[kebab(name)] = sources === null || typeof sources === 'symbol' ? sources : list(sources);
   }
+  const fallback = Array.isArray(merged['default-src']) ? merged['default-src'] : ["'self'"];
   for (const [name, sources] of Object.entries(verifier.csp())) {
-    const present = merged[name] || ["'self'"];
+    const present = (Array.isArray(merged[name]) ? merged[name] : fallback).filter((s) => s !== "'none'");
     merged[name] = [...present, ...sources.filter((s) => !present.includes(s))];
   }
-  merged['script-src'].push((req, res) => `'nonce-${res.locals.cspNonce}'`);
+  merged['script-src'].push((req, res) => (res.locals.cspNonce ? `'nonce-${res.locals.cspNonce}'` : ''));
   return merged;
 }
 

@@ -407,3 +407,27 @@ test('widgetLocals: a bad argument from a template throws PASSGATE_CONFIG', () =
   assert.equal(inlineScript(res.locals.passgateWidget({ action: 'ok' })).nonce, 'abc123');
   assertConfigError(() => res.locals.passgateWidget({ action: 'not ok' }), /\baction\b/);
 });
+
+test('cspDirectives: string sources stay whole, null drops a directive, missing directives start from default-src', () => {
+  const verifier = new Verifier({ provider: 'captchala', appKey: 'k', appSecret: 's', environment: 'test' });
+  const merged = cspDirectives(verifier, {
+    defaultSrc: "'self' https://api.example.com".split(' '), imgSrc: "'self'", frameAncestors: null,
+  });
+  assert.deepEqual(merged['img-src'].slice(0, 2), ["'self'", 'https://cdn.captcha-cdn.net']);
+  assert.equal(merged['frame-ancestors'], null);
+  // connect-src was not given: it starts from default-src, so the app's API stays allowed.
+  assert.deepEqual(merged['connect-src'].slice(0, 2), ["'self'", 'https://api.example.com']);
+  const none = cspDirectives(verifier, { defaultSrc: ["'none'"] });
+  assert.ok(!none['style-src'].includes("'none'"), "'none' is not kept next to real sources");
+  // No nonce in res.locals: no 'nonce-undefined'.
+  const nonceSource = merged['script-src'].find((s) => typeof s === 'function');
+  assert.equal(nonceSource({}, { locals: {} }), '');
+  assert.equal(nonceSource({}, { locals: { cspNonce: 'abc' } }), "'nonce-abc'");
+});
+
+test('widgetLocals: an explicit nonce: undefined keeps the request nonce', () => {
+  const verifier = new Verifier({ provider: 'turnstile', secretKey: 's', siteKey: 'k', environment: 'test' });
+  const res = { locals: { cspNonce: 'cmVxdWVzdA==' } };
+  widgetLocals({ verifier })({}, res, () => {});
+  assert.match(res.locals.passgateWidget({ action: 'login', nonce: undefined }), /<script nonce="cmVxdWVzdA==">/);
+});
