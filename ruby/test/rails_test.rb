@@ -1,6 +1,9 @@
 # frozen_string_literal: true
 
 require_relative "test_helper"
+require "base64"
+require "digest"
+require "uri"
 
 EMULATOR_FOR_RAILS = Emulator.new
 require_relative "rails_app/app"
@@ -11,7 +14,9 @@ Rails.application.routes.draw do
   get "/login", to: "sessions#new"
   post "/login", to: "sessions#create"
   post "/check", to: "check#create"
+  get "/comments/new", to: "comments#new"
   post "/comments", to: "comments#create"
+  post "/reports", to: "reports#create"
 end
 require "rails/test_help"
 
@@ -22,6 +27,16 @@ class RailsIntegrationTest < ActionDispatch::IntegrationTest
   def setup
     PassgateTestApp::RAN.clear
     Passgate::Rails.reset!
+  end
+
+  # The core's own message for a code, in a language.
+  def core_message(code, lang)
+    Passgate::Verifier.new(mode: "test", environment: "test").validate("pt_test_#{code}").message_for(lang)
+  end
+
+  # A Content-Security-Policy header as { directive => [sources] }.
+  def parse_csp(header)
+    header.to_s.split(";").map(&:split).reject(&:empty?).to_h { |directive, *sources| [directive, sources] }
   end
 
   def test_pass_runs_the_action_with_ip_from_remote_ip
@@ -159,5 +174,112 @@ class RailsIntegrationTest < ActionDispatch::IntegrationTest
     assert_includes PassgateTestApp::LOG.string, '"captchala_token"=>"[FILTERED]"'
     refute_includes PassgateTestApp::LOG.string, "pt_rails_notified"
     refute_includes PassgateTestApp::LOG.string, APP_SECRET
+  end
+
+  # passgate_tags under the app's CSP (config/initializers/content_security_policy.rb:
+  # a nonce generator and Passgate::Rails.content_security_policy): the
+  # header's nonce is the one on the widget's script, and the header allows
+  # the bootstrap by its hash and the provider's hosts, without 'unsafe-inline'.
+  def test_widget_page_csp_header_has_the_scripts_nonce_hash_and_provider_sources
+    nonces = Array.new(2) do
+      get "/comments/new"
+      assert_response 200
+      body = response.body
+      header = response.headers["Content-Security-Policy"]
+      refute_nil header
+      csp = parse_csp(header)
+      assert_includes body, 'data-action="comment"'
+      assert_includes body, %(data-sitekey="#{APP_KEY}")
+      refute_includes body, APP_SECRET
+      nonce, script = body.match(%r{<script nonce="([^"]+)">(.*?)</script>}m)&.captures
+      refute_nil nonce, "the widget's script carries the request's nonce"
+      assert_equal ["'self'", "'nonce-#{nonce}'"], csp["script-src"] & ["'self'", "'nonce-#{nonce}'"]
+      assert_equal "'nonce-#{nonce}'", csp["script-src"].last
+      assert_includes csp["script-src"], "'sha256-#{Base64.strict_encode64(Digest::SHA256.digest(script))}'"
+      loader = URI(body[/data-passgate-loader="([^"]+)"/, 1])
+      assert_includes csp["script-src"], "#{loader.scheme}://#{loader.host}"
+      Passgate::Rails.verifier.csp.each do |directive, sources|
+        sources.each { |source| assert_includes csp[directive].to_a, source, directive }
+      end
+      assert_equal ["'none'"], csp["object-src"]
+      assert_equal ["'self'"], csp["default-src"]
+      refute_includes header, "unsafe-inline"
+      refute_includes header, "unsafe-eval"
+      refute_match(/nonce/, csp.reject { |directive, _| directive == "script-src" }.values.flatten.join(" "))
+      nonce
+    end
+    refute_equal nonces.first, nonces.last, "a fresh nonce per request"
+  end
+
+  # Messages come from Rails I18n (passgate.<code>), falling back to the
+  # core's message for the locale: pt-BR (which the core lacks) from the
+  # app's translations, fr from the core, English by default.
+  def test_messages_are_translated_by_rails_i18n_with_the_core_as_fallback
+    replayed_pt = "Este captcha já foi usado. Resolva-o novamente."
+    I18n.backend.store_translations(:"pt-BR", passgate: { replayed: replayed_pt })
+    replayed = ->(token) { EMULATOR.script(token, error: "token_consumed") }
+
+    # verify_captcha's model error
+    replayed.call("pt_rails_i18n_model")
+    post "/comments?locale=pt-BR", params: { captchala_token: "pt_rails_i18n_model", body: "oi" }
+    assert_response 409
+    assert_equal [replayed_pt], response.parsed_body["errors"]
+    # require_captcha's JSON
+    replayed.call("pt_rails_i18n_json")
+    post "/login?locale=pt-BR", params: { captchala_token: "pt_rails_i18n_json" }, as: :json
+    assert_response 409
+    assert_equal({ "error" => "replayed", "message" => replayed_pt }, response.parsed_body)
+    # require_captcha's flash on the re-rendered form, from config/locales/pt-BR.yml
+    post "/login?locale=pt-BR", params: { email: "ana@example.com", captchala_token: "" }
+    assert_response 400
+    assert_includes response.body, %(<p class="alert">Por favor, resolva o captcha.</p>)
+    # require_captcha's error page (no render:)
+    replayed.call("pt_rails_i18n_page")
+    post "/reports?locale=pt-BR", params: { captchala_token: "pt_rails_i18n_page" }
+    assert_response 409
+    assert_equal "text/html", response.media_type
+    assert_includes response.body, %(<p role="alert">#{ERB::Util.html_escape(replayed_pt)}</p>)
+    refute_includes response.body, "<script"
+    assert_empty PassgateTestApp::RAN
+
+    # A code with no pt-BR translation: the core's English.
+    EMULATOR.script("pt_rails_i18n_action", action: "login")
+    post "/comments?locale=pt-BR", params: { captchala_token: "pt_rails_i18n_action", body: "oi" }
+    assert_response 400
+    assert_equal [core_message("action_mismatch", "en")], response.parsed_body["errors"]
+    # fr, with no app translation: the core's French.
+    french = core_message("replayed", "fr")
+    refute_equal core_message("replayed", "en"), french
+    replayed.call("pt_rails_i18n_fr")
+    post "/comments?locale=fr", params: { captchala_token: "pt_rails_i18n_fr", body: "salut" }
+    assert_equal [french], response.parsed_body["errors"]
+    replayed.call("pt_rails_i18n_fr_json")
+    post "/login?locale=fr", params: { captchala_token: "pt_rails_i18n_fr_json" }, as: :json
+    assert_equal french, response.parsed_body["message"]
+    # The default locale: the core's English, as before.
+    replayed.call("pt_rails_i18n_en")
+    post "/comments", params: { captchala_token: "pt_rails_i18n_en", body: "hi" }
+    assert_equal [core_message("replayed", "en")], response.parsed_body["errors"]
+
+    outcome = Passgate::Verifier.new(mode: "test", environment: "test").validate("pt_test_replayed")
+    assert_equal replayed_pt, Passgate::Rails.message(outcome, :"pt-BR")
+    assert_equal french, Passgate::Rails.message(outcome, :fr)
+    I18n.with_locale(:"pt-BR") { assert_equal replayed_pt, Passgate::Rails.message(outcome) }
+  ensure
+    I18n.reload!
+  end
+
+  # The error page (require_captcha without render:) in the default locale.
+  def test_html_failure_without_render_is_the_core_page
+    post "/reports", params: { captchala_token: "" }
+    assert_response 400
+    assert_equal "text/html", response.media_type
+    assert_includes response.body, %(<p role="alert">#{ERB::Util.html_escape(core_message("missing_token", "en"))}</p>)
+    assert_includes response.body, "Back button"
+    assert_empty PassgateTestApp::RAN
+    EMULATOR.script("pt_rails_report_ok", action: "report")
+    post "/reports", params: { captchala_token: "pt_rails_report_ok" }
+    assert_response 204
+    assert_equal [:report], PassgateTestApp::RAN
   end
 end

@@ -22,6 +22,22 @@ module Passgate
   # Passgate::Rails.content_security_policy(policy) to add the widget's
   # sources.
   #
+  # Messages: every message the integration shows (verify_captcha's model
+  # error, require_captcha's flash, JSON and error page) is
+  # Passgate::Rails.message(outcome): the I18n key passgate.<code> in
+  # I18n.locale, falling back to the core's message for that locale (en,
+  # zh-CN, zh-TW, ja, ko, es, fr, de; English for any other). To reword a
+  # message or add a language the core lacks (pt-BR, it, ru, ...):
+  #
+  #   # config/locales/pt-BR.yml
+  #   pt-BR:
+  #     passgate:
+  #       replayed: "Este captcha já foi usado. Resolva-o novamente."
+  #
+  # The codes are Passgate::Outcome#code (docs/outcomes.md). The error page's
+  # second sentence and the widget's load-failure hint stay the core's (its
+  # 8 languages, else English).
+  #
   # The client IP is request.remote_ip (Rails' trusted-proxy logic); the
   # token is the provider's own field — params[:captchala_token],
   # params["g-recaptcha-response"], params["h-captcha-response"] or
@@ -76,6 +92,13 @@ module Passgate
         policy
       end
 
+      # The user-safe message for an outcome in locale: the app's
+      # passgate.<code> translation, else the core's message for that locale
+      # (English when the core does not speak it).
+      def message(outcome, locale = I18n.locale)
+        I18n.t("passgate.#{outcome.code}", locale: locale, default: outcome.message_for(locale.to_s))
+      end
+
       def field
         (::Rails.application.config.passgate[:field] || verifier.form_field).to_s
       end
@@ -123,7 +146,7 @@ module Passgate
       def verify_captcha(action: nil, field: nil, model: nil, attribute: :base)
         passgate_verify(action: action, field: field)
         outcome = passgate_outcome
-        model&.errors&.add(attribute, outcome.message_for(I18n.locale.to_s)) unless outcome.ok?
+        model&.errors&.add(attribute, Passgate::Rails.message(outcome)) unless outcome.ok?
         outcome.ok?
       end
 
@@ -147,15 +170,17 @@ module Passgate
         outcome = passgate_verify(action: action, field: field)
         return if outcome.ok?
 
-        message = outcome.message_for(I18n.locale.to_s)
+        message = Passgate::Rails.message(outcome)
         if request.format.json? || Passgate::Rack.wants_json?(request.env)
           render json: { error: outcome.code, message: message }, status: outcome.http_status
         elsif template
           flash.now[:alert] = message
           render template, status: outcome.http_status
         else
-          status, headers, body = Passgate::Rack.failure_response(outcome, json: false, lang: I18n.locale.to_s)
-          render html: body.join.html_safe, status: status, content_type: headers["content-type"]
+          # The core's page (no script, so a strict CSP passes) around the
+          # translated message, which it escapes.
+          render html: Passgate.failure_page(message, I18n.locale.to_s).html_safe, status: outcome.http_status,
+                 content_type: "text/html"
         end
       end
     end
