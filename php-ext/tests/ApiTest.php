@@ -188,6 +188,18 @@ final class ApiTest extends TestCase
             }
         }
         $this->assertGreaterThanOrEqual(7, $checked);
+        // The namespace's functions (outside any class: at the start of a line).
+        preg_match_all('/^function (\w+)\((.*?)\)/m', $stub, $functions, PREG_SET_ORDER);
+        $this->assertContains('widget', array_column($functions, 1));
+        foreach ($functions as [, $function, $parameters]) {
+            $this->assertTrue(function_exists("Passgate\\$function"), "Passgate\\$function is in the stub but not in the extension");
+            $reflection = new ReflectionFunction("Passgate\\$function");
+            $this->assertSame(substr_count($parameters, '$'), $reflection->getNumberOfParameters(), $function);
+            $this->assertSame(substr_count($parameters, '$') - substr_count($parameters, '='), $reflection->getNumberOfRequiredParameters(), $function);
+        }
+        $extension = array_map(fn ($name) => substr($name, strlen('passgate\\')), array_filter(
+            get_extension_funcs('passgate') ?: [], fn ($name) => str_starts_with(strtolower($name), 'passgate\\')));
+        $this->assertEqualsCanonicalizing(array_map('strtolower', array_column($functions, 1)), array_map('strtolower', $extension), 'the stub lists every function');
         $rc = new ReflectionClass(Passgate\ConfigException::class);
         $this->assertSame(Passgate\PassgateException::class, $rc->getParentClass()->getName());
         preg_match_all('/@property-read .*?\$(\w+)/', $stub, $properties);
