@@ -183,3 +183,18 @@ def test_flask_jinja_global_uses_the_request_nonce() -> None:
     hint = re.search(r'class="passgate-widget-error"[^>]*>([^<]+)<', html).group(1)  # type: ignore[union-attr]
     english = re.search(r'class="passgate-widget-error"[^>]*>([^<]+)<', verifier("turnstile").widget()).group(1)  # type: ignore[union-attr]
     assert hint != english, "the hint follows the request's language"
+
+
+def test_a_directive_the_policy_lacks_starts_from_default_src(emulator: Emulator) -> None:
+    # frame-src and connect-src are not in the app's policy: the browser used
+    # default-src for them, so the app's own API host must stay allowed.
+    policy = {"DIRECTIVES": {"default-src": ["'self'", "https://api.example.com"], "script-src": ["'self'"]}}
+    options = dict(emulator.options(), provider="hcaptcha", secret_key="s", site_key="k")
+    for key in ("app_key", "app_secret", "backup_api_base"):
+        options.pop(key, None)
+    with override_settings(PASSGATE=options, MIDDLEWARE=CSP_MIDDLEWARE, CONTENT_SECURITY_POLICY=policy):
+        header = Client().get("/widget/")["Content-Security-Policy"]
+    directives = {part.split()[0]: part.split()[1:] for part in header.split("; ")}
+    assert directives["connect-src"][:2] == ["'self'", "https://api.example.com"]
+    assert "https://*.hcaptcha.com" in directives["connect-src"]
+    assert directives["script-src"][0] == "'self'" and "https://api.example.com" not in directives["script-src"]

@@ -221,13 +221,24 @@ class CSPMiddleware:
 
     def __call__(self, request: HttpRequest) -> Any:
         response = self.get_response(request)
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
+        config: Dict[str, Any] = getattr(response, "_csp_config", None) or policy.get("DIRECTIVES", {}) or {}
         update: Dict[str, Any] = dict(getattr(response, "_csp_update", None) or {})
         for directive, sources in get_verifier().csp().items():
-            present = update.get(directive) or []
-            present = [present] if isinstance(present, str) else list(present)
+            present = _source_list(update.get(directive))
+            if directive not in config and not present:
+                # The policy lacks it, so the browser used default-src: start
+                # from that, or the app's own sources would stop working.
+                present = [s for s in _source_list(config.get("default-src")) if s != "'none'"]
             update[directive] = present + [s for s in sources if s not in present]
         response._csp_update = update
         return response
+
+
+def _source_list(sources: Any) -> list:
+    if sources is None:
+        return []
+    return [sources] if isinstance(sources, str) else list(sources)
 
 
 def _json_body(request: HttpRequest) -> Any:
