@@ -282,4 +282,21 @@ class RailsIntegrationTest < ActionDispatch::IntegrationTest
     assert_response 204
     assert_equal [:report], PassgateTestApp::RAN
   end
+
+  # A directive the policy lacks fell back to default-src in the browser:
+  # the widget's sources are added to that, not to 'self' alone.
+  def test_content_security_policy_starts_missing_directives_from_default_src
+    verifier = Passgate::Verifier.new(provider: "hcaptcha", secret_key: "s", site_key: "k", environment: "test")
+    policy = ActionDispatch::ContentSecurityPolicy.new do |p|
+      p.default_src :self, "https://api.example.com"
+      p.script_src :self
+    end
+    Passgate::Rails.content_security_policy(policy, verifier: verifier)
+    assert_equal ["'self'", "https://api.example.com"], policy.directives["connect-src"].first(2)
+    assert_includes policy.directives["connect-src"], "https://*.hcaptcha.com"
+    refute_includes policy.directives["script-src"], "https://api.example.com"
+    none = ActionDispatch::ContentSecurityPolicy.new { |p| p.default_src :none }
+    Passgate::Rails.content_security_policy(none, verifier: verifier)
+    refute_includes none.directives["style-src"], "'none'"
+  end
 end

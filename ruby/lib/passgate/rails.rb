@@ -85,8 +85,11 @@ module Passgate
       # Add the widget's sources (Verifier#csp) to a
       # ActionDispatch::ContentSecurityPolicy, keeping what it already has.
       def content_security_policy(policy, verifier: self.verifier)
+        # A directive the policy lacks fell back to default-src: start from
+        # that, so the app's own sources keep working.
+        fallback = (policy.directives["default-src"] || ["'self'"]) - ["'none'"]
         verifier.csp.each do |directive, sources|
-          present = policy.directives[directive] || ["'self'"]
+          present = policy.directives[directive] || fallback
           policy.public_send(directive.tr("-", "_"), *present, *(sources - present))
         end
         policy
