@@ -336,7 +336,7 @@ option_table! {
         "Scheme and host of the provider's API; the provider's path is appended.";
     script_url: String as Url,
         env Some("PASSGATE_SCRIPT_URL"), default "the provider's loader script", for ALL,
-        "The widget's loader script; point it at a self-hosted copy or `passgate mock`'s stand-in. CSP sources follow its origin.";
+        "The widget's loader script; point it at a self-hosted copy or `passgate mock`'s stand-in. Its origin is added to the CSP sources.";
     backup_api_base: String as Url,
         env Some("PASSGATE_BACKUP_API_BASE"), default "`https://fallbackapiv1.captchala.com`", for &[CaptchaLa],
         "CaptchaLa's backup API, asked about `offline_` tokens.";

@@ -21,8 +21,9 @@ pub fn wants_json(accept: &str, content_type: &str, requested_with: &str) -> boo
 pub fn failure_page(message: &str, lang: &str) -> String {
     let back = crate::messages::go_back(lang);
     format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{message}</title></head>\
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{message}</title></head>\
          <body><p role=\"alert\">{message}</p><p>{back}</p></body></html>",
+        lang = escape(lang),
         message = escape(message),
         back = escape(back),
     )

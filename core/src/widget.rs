@@ -289,27 +289,32 @@ fn check_word(name: &str, value: &str, max: usize, extra: &str) -> Result<(), Co
     }
 }
 
-/// `directive → sources` for the widget: the provider's hosts (or the
-/// origin of a `script_url` that is not the provider's, which then serves
-/// everything) plus the bootstrap's hash in `script-src`.
+/// `directive → sources` for the widget: the provider's hosts, plus the
+/// origin of a `script_url` that is not the provider's in every directive
+/// (a self-hosted or alternate-domain loader may frame and call from there,
+/// and may still use the provider's hosts), plus the bootstrap's hash in
+/// `script-src`.
 pub(crate) fn csp(provider: ProviderKind, script_url: &str) -> Vec<(&'static str, Vec<String>)> {
     let spec = spec(provider);
-    let own_loader = script_url == spec.loader;
+    let other_origin = (script_url != spec.loader).then(|| origin(script_url));
     let mut directives: Vec<(&'static str, Vec<String>)> = spec
         .sources
         .iter()
         .map(|(directive, sources)| {
-            let sources = if own_loader {
-                sources.iter().map(|s| s.to_string()).collect()
-            } else {
-                vec![origin(script_url)]
-            };
+            let mut sources: Vec<String> = sources.iter().map(|s| s.to_string()).collect();
+            if let Some(extra) = &other_origin {
+                if !sources.contains(extra) {
+                    sources.push(extra.clone());
+                }
+            }
             (*directive, sources)
         })
         .collect();
-    if !own_loader && !directives.iter().any(|(d, _)| *d == "frame-src") {
-        // A stand-in or self-hosted copy may frame its challenge.
-        directives.push(("frame-src", vec![origin(script_url)]));
+    if let Some(extra) = &other_origin {
+        if !directives.iter().any(|(d, _)| *d == "frame-src") {
+            // A stand-in or self-hosted copy may frame its challenge.
+            directives.push(("frame-src", vec![extra.clone()]));
+        }
     }
     if let Some((_, sources)) = directives.iter_mut().find(|(d, _)| *d == "script-src") {
         sources.push(bootstrap_hash_source());

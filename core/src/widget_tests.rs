@@ -236,6 +236,11 @@ fn csp_lists_the_provider_hosts_and_the_bootstrap_hash() {
             "{directive}"
         );
     }
+    // The provider's own hosts stay: a self-hosted loader may still use them.
+    let frame = csp.iter().find(|(d, _)| *d == "frame-src").unwrap();
+    assert!(frame
+        .1
+        .contains(&"https://challenges.cloudflare.com".to_string()));
     assert!(local.describe().iter().any(|(k, _)| *k == "script_url"));
     assert!(!verifier("turnstile", &[])
         .describe()

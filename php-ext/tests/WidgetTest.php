@@ -218,7 +218,8 @@ final class WidgetTest extends TestCase
             $this->assertNotEmpty($csp);
             foreach ($csp as $directive => $sources) {
                 $hosts = array_values(array_filter($sources, fn ($source) => !str_starts_with($source, "'")));
-                $this->assertSame(['https://cdn.example.com:8443'], $hosts, "$provider $directive");
+                $own = array_values(array_filter($default[$directive] ?? [], fn ($source) => !str_starts_with($source, "'")));
+                $this->assertSame([...$own, 'https://cdn.example.com:8443'], $hosts, "$provider $directive");
             }
             $this->assertContains(self::hashSource(self::parse($verifier->widget())[2]), $csp['script-src']);
             foreach ($default as $directive => $sources) {
@@ -229,7 +230,6 @@ final class WidgetTest extends TestCase
             $this->assertTrue(self::allows($csp['script-src'], $loader), "$provider: $loader");
             $this->assertFalse(self::allows($csp['script-src'], 'https://cdn.example.com/passgate/loader.js'), 'another port');
             $this->assertFalse(self::allows($csp['script-src'], 'https://evil.example.com:8443/loader.js'), 'another host');
-            $this->assertStringNotContainsString(self::PROVIDERS[$provider][2], json_encode($csp, JSON_UNESCAPED_SLASHES), $provider);
         }
         $this->expectException(Passgate\ConfigException::class);
         $this->expectExceptionMessage('script_url');
@@ -309,7 +309,7 @@ final class WidgetTest extends TestCase
         [$markup] = self::parse($captchala['widget']);
         $this->assertSame(['captchala', 'ak_env_app', 'https://loader.example.net/captchala.js'],
             [self::attribute($markup, 'data-passgate-provider'), self::attribute($markup, 'data-sitekey'), self::attribute($markup, 'data-passgate-loader')]);
-        $this->assertSame(['https://loader.example.net'], array_values(array_filter($captchala['csp']['script-src'], fn ($s) => $s[0] !== "'")));
+        $this->assertSame(['https://cdn.captcha-cdn.net', 'https://loader.example.net'], array_values(array_filter($captchala['csp']['script-src'], fn ($s) => $s[0] !== "'")));
 
         // A siteverify provider without PASSGATE_SITE_KEY: the verifier works, the widget names what is missing.
         $noSiteKey = self::child(['PASSGATE_PROVIDER' => 'hcaptcha', 'PASSGATE_SECRET_KEY' => self::SECRET], self::CHILD);
