@@ -27,6 +27,9 @@ module PassgateVendor
       FileUtils.mkdir_p(File.dirname(DEST))
       FileUtils.mv(Dir[File.join(tmp, "passgate-core-*")].first, DEST)
     end
+    # `cargo package` stamps every file with one fixed old time; cargo would
+    # then take a changed core for the one it already built at this path.
+    FileUtils.touch(Dir[File.join(DEST, "**", "*")].select { |path| File.file?(path) })
   end
 end
 
