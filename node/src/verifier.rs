@@ -46,18 +46,26 @@ fn option_value(name: &str, value: &Value) -> Result<OptionValue, ConfigError> {
     }
 }
 
+/// Feed a JS object's entries to `set` by their snake_case names; `what`
+/// names the argument when it is not an object.
+fn each_named(
+    object: Option<Value>,
+    what: &str,
+    mut set: impl FnMut(&str, OptionValue) -> Result<(), ConfigError>,
+) -> Result<(), ConfigError> {
+    match object {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Object(map)) => map.iter().try_for_each(|(key, value)| {
+            let name = snake_case(key);
+            set(&name, option_value(&name, value)?)
+        }),
+        Some(_) => Err(ConfigError::new(what, "must be an object")),
+    }
+}
+
 fn parse_options(options: Option<Value>) -> Result<Options, passgate_core::Error> {
     let mut parsed = Options::default();
-    match options {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(map)) => {
-            for (key, value) in &map {
-                let name = snake_case(key);
-                parsed.set(&name, option_value(&name, value)?)?;
-            }
-        }
-        Some(_) => return Err(ConfigError::new("options", "must be an object").into()),
-    }
+    each_named(options, "options", |name, value| parsed.set(name, value))?;
     Ok(parsed)
 }
 
@@ -164,16 +172,9 @@ impl NativeVerifier {
     pub fn widget(&self, args: Option<Value>) -> napi::Result<String, String> {
         guarded(|| {
             let mut parsed = WidgetArgs::default();
-            match args {
-                None | Some(Value::Null) => {}
-                Some(Value::Object(map)) => {
-                    for (key, value) in &map {
-                        let name = snake_case(key);
-                        parsed.set(&name, option_value(&name, value)?)?;
-                    }
-                }
-                Some(_) => return Err(ConfigError::new("widget", "takes an options object").into()),
-            }
+            each_named(args, "widget arguments", |name, value| {
+                parsed.set(name, value)
+            })?;
             Ok(self.inner.widget(&parsed)?)
         })
     }

@@ -41,6 +41,19 @@ fn option_value(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResul
     }
 }
 
+/// Feed keyword arguments to `set` by name.
+fn each_named(
+    py: Python<'_>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+    mut set: impl FnMut(&str, OptionValue) -> Result<(), ConfigError>,
+) -> PyResult<()> {
+    for (name, value) in kwargs.into_iter().flatten() {
+        let name: String = name.extract()?;
+        set(&name, option_value(py, &name, &value)?).map_err(|e| to_py_err(py, e.into()))?;
+    }
+    Ok(())
+}
+
 /// The token argument: `str` or `None`. Anything else is a TypeError; a
 /// str that is not valid UTF-8 (lone surrogates) is kept lossily so that it
 /// becomes `malformed_token`.
@@ -68,12 +81,7 @@ impl Verifier {
     #[pyo3(signature = (**options))]
     fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         let mut parsed = Options::default();
-        for (name, value) in options.into_iter().flatten() {
-            let name: String = name.extract()?;
-            parsed
-                .set(&name, option_value(py, &name, &value)?)
-                .map_err(|e| to_py_err(py, e.into()))?;
-        }
+        each_named(py, options, |name, value| parsed.set(name, value))?;
         let config = Config::from_options(parsed).map_err(|e| to_py_err(py, e.into()))?;
         Ok(Verifier {
             inner: passgate_core::Verifier::from_config(config),
@@ -129,12 +137,7 @@ impl Verifier {
     #[pyo3(signature = (**args))]
     fn widget(&self, py: Python<'_>, args: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
         let mut parsed = WidgetArgs::default();
-        for (name, value) in args.into_iter().flatten() {
-            let name: String = name.extract()?;
-            parsed
-                .set(&name, option_value(py, &name, &value)?)
-                .map_err(|e| to_py_err(py, e.into()))?;
-        }
+        each_named(py, args, |name, value| parsed.set(name, value))?;
         self.inner
             .widget(&parsed)
             .map_err(|e| to_py_err(py, e.into()))
