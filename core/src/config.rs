@@ -53,8 +53,9 @@ pub enum StoreSpec {
     },
 }
 
-/// A URL with its password (and user) replaced, for Debug output.
-pub(crate) fn redact_url(url: &str) -> String {
+/// A URL with its password (and user) replaced, for Debug output and
+/// phpinfo().
+pub fn redact_url(url: &str) -> String {
     match url.split_once("://") {
         Some((scheme, rest)) => match rest.rsplit_once('@') {
             Some((_, host)) => format!("{scheme}://[redacted]@{host}"),

@@ -27,8 +27,8 @@ mod web;
 mod widget;
 
 pub use config::{
-    is_development_environment, AnswerChecks, Config, ConfigError, Mode, Policy, StoreSpec,
-    DEFAULT_API_BASE, DEFAULT_BACKUP_API_BASE, DEVELOPMENT_ENVIRONMENTS,
+    is_development_environment, redact_url, AnswerChecks, Config, ConfigError, Mode, Policy,
+    StoreSpec, DEFAULT_API_BASE, DEFAULT_BACKUP_API_BASE, DEVELOPMENT_ENVIRONMENTS,
 };
 pub use error::Error;
 pub use http::{transport, MAX_BODY_BYTES};

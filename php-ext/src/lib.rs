@@ -9,6 +9,7 @@ use ext_php_rs::exception::PhpException;
 use ext_php_rs::prelude::*;
 use ext_php_rs::zend::ce;
 
+mod ini;
 mod outcome;
 mod verifier;
 
@@ -87,4 +88,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<outcome::Outcome>()
         .class::<verifier::Verifier>()
         .function(wrap_function!(passgate_widget))
+        .startup_function(ini::startup)
+        .info_function(ini::info)
 }

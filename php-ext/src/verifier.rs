@@ -18,6 +18,8 @@ pub struct Verifier {
     /// A callable `fn(string $level, string $message, array $context)` or a
     /// PSR-3 style object with info()/warning().
     logger: Option<Zval>,
+    /// Where each setting came from: argument, environment or php.ini.
+    sources: crate::ini::Sources,
 }
 
 fn config_error(setting: &str, message: &str) -> PhpException {
@@ -141,12 +143,15 @@ fn build(options: Option<&ZendHashTable>) -> PhpResult<Verifier> {
             .set(&name, option)
             .map_err(|e| to_php_exception(e.into()))?;
     }
-    let config = guarded(|| Ok(Config::from_options(parsed)?))?;
+    // Not given: the environment, then php.ini (passgate.<option>).
+    let (filled, sources) = crate::ini::fill(parsed).map_err(|e| to_php_exception(e.into()))?;
+    let config = guarded(|| Ok(Config::resolve(filled)?))?;
     Ok(Verifier {
         // PHP objects live for one request; the worker-wide verifier keeps
         // the replay store (and its pooled connections) for the whole worker.
         inner: passgate_core::Verifier::shared(config),
         logger,
+        sources,
     })
 }
 
@@ -244,24 +249,25 @@ impl Verifier {
 
     /// What var_dump/print_r show: never the secret.
     pub fn __debug_info(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        let err = |e: ext_php_rs::error::Error| PhpException::from_message(e.to_string());
         let mut array = ZendHashTable::new();
         for (key, value) in self.inner.describe() {
-            array
-                .insert(key, value)
-                .map_err(|e| PhpException::from_message(e.to_string()))?;
+            array.insert(key, value).map_err(err)?;
         }
+        // Which settings came from the environment and which from php.ini
+        // (names only: a value may be a secret).
+        let mut sources = ZendHashTable::new();
+        for (name, source) in &self.sources {
+            sources.insert(*name, *source).map_err(err)?;
+        }
+        array.insert("settings_from", sources).map_err(err)?;
         Ok(array)
     }
 }
 
 /// The widget of the verifier the environment configures (one per worker).
 pub(crate) fn widget_from_env(args: Option<&ZendHashTable>) -> PhpResult<String> {
-    let config = guarded(|| Ok(Config::from_options(Options::default())?))?;
-    let verifier = Verifier {
-        inner: passgate_core::Verifier::shared(config),
-        logger: None,
-    };
-    verifier.widget(args)
+    build(None)?.widget(args)
 }
 
 impl Verifier {

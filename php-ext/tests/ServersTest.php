@@ -86,19 +86,58 @@ final class ServersTest extends TestCase
         return [$status, self::decode($content)];
     }
 
-    /** PHP-FPM with two workers serving tests/fpm/index.php; returns [process, port]. */
-    private static function startFpm(): array
+    /**
+     * PHP-FPM with two workers serving tests/fpm/index.php; returns [process, port].
+     * $pool: the pool's lines (default: the environment passed through).
+     */
+    private static function startFpm(array $pool = ['clear_env = no'], ?array $env = null): array
     {
-        $dir = sys_get_temp_dir() . '/passgate-fpm-' . getmypid();
+        $dir = sys_get_temp_dir() . '/passgate-fpm-' . getmypid() . '-' . count(glob(sys_get_temp_dir() . '/passgate-fpm-*'));
         @mkdir($dir);
         $port = self::freePort();
         file_put_contents("$dir/fpm.conf", implode("\n", [
             '[global]', "error_log = $dir/fpm.log", "pid = $dir/fpm.pid", 'daemonize = no',
-            '[www]', "listen = 127.0.0.1:$port", 'pm = static', 'pm.max_children = 2', 'clear_env = no', '',
+            '[www]', "listen = 127.0.0.1:$port", 'pm = static', 'pm.max_children = 2', ...$pool, '',
         ]));
         $fpm = proc_open(['php-fpm8.2', '-n', '-R', '-F', '-y', "$dir/fpm.conf", '-d', 'extension=' . self::$extension],
-            [0 => ['pipe', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', "$dir/stderr.log", 'w']], $pipes, null, self::env());
+            [0 => ['pipe', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', "$dir/stderr.log", 'w']], $pipes, null, $env ?? self::env());
         return [$fpm, $port];
+    }
+
+    /**
+     * A default pool (clear_env = yes hides the environment from workers):
+     * the settings come from php_admin_value[passgate.*] instead.
+     */
+    public function testPhpFpmReadsPhpIniEntriesWhereClearEnvHidesTheEnvironment(): void
+    {
+        // An emulator of its own: the other tests count the shared one's connections.
+        $emulator = new Emulator();
+        $settings = ['php_admin_value[passgate.app_key] = ' . APP_KEY, 'php_admin_value[passgate.app_secret] = ' . APP_SECRET,
+            'php_admin_value[passgate.api_base] = ' . $emulator->url, 'php_admin_value[passgate.environment] = test'];
+        // The keys are in the master's environment, but a default pool hides it.
+        [$hidden, $port] = self::startFpm([], self::env());
+        try {
+            self::waitFor($port);
+            [, $body] = self::fastcgi($port, 'action=login', ['captchala_token' => 'pt_fpm_ini_hidden']);
+            // The worker's fromEnv() found no keys: a ConfigException naming app_key.
+            $this->assertStringContainsString('ConfigException', $body['raw'] ?? '', 'without php.ini entries the worker has no keys');
+            $this->assertStringContainsString('app_key', $body['raw']);
+        } finally {
+            proc_terminate($hidden);
+            proc_close($hidden);
+        }
+        [$fpm, $port] = self::startFpm($settings, ['PATH' => getenv('PATH')]);
+        try {
+            self::waitFor($port);
+            $emulator->script('pt_fpm_ini', ['action' => 'login']);
+            [$status, $body] = self::fastcgi($port, 'action=login', ['captchala_token' => 'pt_fpm_ini']);
+            $this->assertSame([200, 'passed'], [$status, $body['code']]);
+            [$status, $body] = self::fastcgi($port, 'action=login', ['captchala_token' => 'pt_fpm_ini']);
+            $this->assertSame([409, 'replayed'], [$status, $body['code']]);
+        } finally {
+            proc_terminate($fpm);
+            proc_close($fpm);
+        }
     }
 
     /** The built-in web server serving tests/fpm/index.php; returns [process, port]. */
