@@ -29,6 +29,27 @@ def wants_json(accept: str, content_type: str, requested_with: str) -> bool:
     return _native.wants_json(accept or "", content_type or "", requested_with or "")
 
 
+def best_language(accept_language: str) -> str:
+    """The language an ``Accept-Language`` header prefers most (its first
+    tag of the highest quality, ``*`` and ``q=0`` left out), else ``en``;
+    ``Outcome.message_for`` falls back to English for one it lacks."""
+    best, best_q = "en", 0.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.partition(";")
+        tag = tag.strip()
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if tag and tag != "*" and q > best_q:
+            best, best_q = tag, q
+    return best
+
+
 def failure_json(outcome: Outcome, lang: str = "en", message: Optional[str] = None) -> str:
     return json.dumps({"error": outcome.code, "message": message if message is not None else outcome.message_for(lang)})
 
