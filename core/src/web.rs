@@ -4,6 +4,10 @@
 
 use crate::widget::escape;
 
+/// Requests the framework helpers let through unverified: HTTP's safe
+/// methods (RFC 9110 §9.2.1), which must not change anything.
+pub const SAFE_METHODS: [&str; 4] = ["GET", "HEAD", "OPTIONS", "TRACE"];
+
 /// JSON for API clients: a JSON body, `X-Requested-With: XMLHttpRequest`,
 /// or an `Accept` that names JSON but not HTML. Browsers' form posts get
 /// HTML.

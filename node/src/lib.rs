@@ -83,6 +83,12 @@ pub fn failure_page(message: String, lang: String) -> String {
     passgate_core::failure_page(&message, &lang)
 }
 
+/// The methods framework helpers let through unverified.
+#[napi]
+pub fn safe_methods() -> Vec<&'static str> {
+    passgate_core::SAFE_METHODS.to_vec()
+}
+
 #[napi]
 pub fn log_keys() -> Vec<&'static str> {
     passgate_core::LOG_KEYS.to_vec()

@@ -5,6 +5,7 @@ LogValue = Union[None, bool, int, float, str]
 LOG_KEYS: List[str]
 OUTCOME_CODES: List[str]
 OPTION_NAMES: List[str]
+SAFE_METHODS: List[str]
 OUTCOME_FIELDS: List[str]
 OPTION_ENV: Dict[str, str]
 

@@ -107,6 +107,7 @@ mod _native {
             .collect();
         m.add("OUTCOME_CODES", codes)?;
         m.add("OPTION_NAMES", passgate_core::OPTION_NAMES.to_vec())?;
+        m.add("SAFE_METHODS", passgate_core::SAFE_METHODS.to_vec())?;
         m.add("OUTCOME_FIELDS", passgate_core::OUTCOME_FIELDS.to_vec())?;
         // Option name → environment variable, from the core's option table.
         let option_env: std::collections::HashMap<&str, &str> = passgate_core::OPTIONS

@@ -69,6 +69,9 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     let names = ruby.ary_from_iter(passgate_core::OPTION_NAMES.iter().map(|n| ruby.str_new(n)));
     names.freeze();
     module.const_set("OPTION_NAMES", names)?;
+    let safe = ruby.ary_from_iter(passgate_core::SAFE_METHODS.iter().map(|m| ruby.str_new(m)));
+    safe.freeze();
+    module.const_set("SAFE_METHODS", safe)?;
     // Every provider's form field (Rails keeps them out of its logs).
     let fields = ruby.ary_from_iter(
         passgate_core::ProviderKind::ALL
