@@ -2,7 +2,7 @@ import type { Outcome, OutcomeCode, Verifier } from './index';
 
 declare global {
   namespace Express {
-    /** Set by requireCaptcha: the outcome, or null on GET/HEAD/OPTIONS (and before it runs). */
+    /** Set by requireCaptcha: the outcome, or null on GET/HEAD/OPTIONS/TRACE (and before it runs). */
     interface Request {
       passgate?: Outcome | null;
     }

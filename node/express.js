@@ -1,7 +1,7 @@
 'use strict';
 // passgate/express: verify the captcha before a route handler runs.
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const { SAFE_METHODS, tokenFrom, failureAnswer } = require('./web.js');
 
 /**
  * The error handed to `next(err)` with `passToNext: true`: an http-errors style
@@ -17,13 +17,6 @@ class CaptchaError extends Error {
     this.expose = true; // the message is meant for the user
     this.outcome = outcome;
   }
-}
-
-const native = require('./native.js').loadNative();
-
-// The core's rule: a JSON body, an XMLHttpRequest, or an Accept naming JSON and not HTML.
-function wantsJson(req) {
-  return native.wantsJson(req.get('accept') || '', req.get('content-type') || '', req.get('x-requested-with') || '');
 }
 
 /**
@@ -51,11 +44,7 @@ function requireCaptcha(options) {
   return async function passgateRequireCaptcha(req, res, next) {
     req.passgate = null;
     if (SAFE_METHODS.has(req.method)) return next();
-    let token = req.body && typeof req.body[field] === 'string' ? req.body[field] : undefined;
-    if (token === undefined && header) {
-      const value = req.get(header);
-      token = typeof value === 'string' ? value : undefined;
-    }
+    const token = tokenFrom(req.body, field, header ? req.get(header) : undefined);
     let outcome;
     try {
       outcome = await verifier.validate(token, { clientIp: req.ip, action });
@@ -66,11 +55,14 @@ function requireCaptcha(options) {
     if (outcome.ok) return next();
     if (onFailure) return onFailure(req, res, outcome);
     const lang = (req.acceptsLanguages && req.acceptsLanguages()[0]) || 'en';
-    const message = outcome.messageFor(lang);
-    if (passToNext) return next(new CaptchaError(outcome, message));
-    if (wantsJson(req)) return res.status(outcome.httpStatus).json({ error: outcome.code, message });
-    if (render) return res.status(outcome.httpStatus).render(render, { passgate: outcome, message, body: req.body || {} });
-    return res.status(outcome.httpStatus).type('html').send(native.failurePage(message, lang));
+    if (passToNext) return next(new CaptchaError(outcome, outcome.messageFor(lang)));
+    const answer = failureAnswer(outcome, {
+      accept: req.get('accept'), contentType: req.get('content-type'), requestedWith: req.get('x-requested-with'), lang,
+    });
+    if (render && !answer.json) {
+      return res.status(answer.status).render(render, { passgate: outcome, message: answer.message, body: req.body || {} });
+    }
+    return res.status(answer.status).type(answer.contentType).send(answer.body);
   };
 }
 

@@ -4,6 +4,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const net = require('node:net');
+const http = require('node:http');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -64,6 +65,11 @@ async function withApp(verifierOptions, run, { extended = false } = {}) {
       `<p>${outcome.message}</p><input name="email" value="${req.body.email}">`),
   }), (req, res) => { ran.count += 1; res.send('welcome'); });
   app.get('/login', requireCaptcha({ verifier, action: 'login' }), (req, res) => res.json({ passgate: req.passgate }));
+  // Every method, to see which pass through unverified; the route says what it saw in a header (HEAD has no body).
+  app.all('/any', requireCaptcha({ verifier }), (req, res) => {
+    ran.count += 1;
+    res.set('x-seen', `${req.method} ${JSON.stringify(req.passgate)}`).send('ran');
+  });
   app.post('/register', requireCaptcha({ verifier, render: 'signup' }), (req, res) => { ran.count += 1; res.send('welcome'); });
   app.post('/api/login', requireCaptcha({ verifier, action: 'login', passToNext: true }), (req, res) => {
     ran.count += 1;
@@ -230,6 +236,37 @@ test('JSON bodies, a named header, GET passes through, onFailure keeps the form 
     assert.match(html, /value="ann@example.com"/);
     assert.match(html, /Please complete the captcha\./);
     assert.equal(ran.count, 2);
+  });
+});
+
+// fetch refuses TRACE (a forbidden method), so the request goes through node:http.
+function rawRequest(url, method, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => { body += chunk; });
+      response.on('end', () => resolve({ status: response.statusCode, headers: response.headers, body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+test('GET, HEAD, OPTIONS and TRACE pass through unverified (req.passgate null); every other method is verified', async () => {
+  await withApp(emulator.options(), async (base, ran) => {
+    for (const method of ['GET', 'HEAD', 'OPTIONS', 'TRACE']) {
+      const response = await rawRequest(`${base}/any`, method);
+      assert.equal(response.status, 200, method);
+      assert.equal(response.headers['x-seen'], `${method} null`);
+    }
+    assert.equal(ran.count, 4);
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'PROPFIND']) {
+      const response = await rawRequest(`${base}/any`, method, { accept: 'application/json' });
+      assert.equal(response.status, 400, method);
+      assert.equal(JSON.parse(response.body).error, 'missing_token', method);
+    }
+    assert.equal(ran.count, 4);
   });
 });
 
