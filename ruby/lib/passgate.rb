@@ -19,6 +19,12 @@ require_relative "passgate/outcome"
 require_relative "passgate/verifier"
 
 module Passgate
+  # The request methods every helper (Passgate::Rack, Passgate::Rails'
+  # require_captcha, Passgate::Sinatra's require_captcha!) lets through
+  # unverified: the safe methods of RFC 9110 section 9.2.1. Any other method
+  # (POST, PUT, PATCH, DELETE, an extension method) is verified.
+  SAFE_METHODS = %w[GET HEAD OPTIONS TRACE].freeze
+
   autoload :Rack, "passgate/rack"
   # Loaded right away when Rails is already loaded (the usual Bundler order),
   # else on first use of Passgate::Rails.

@@ -106,6 +106,24 @@ class RackMiddlewareTest < Minitest::Test
     end
   end
 
+  # Exactly GET, HEAD, OPTIONS and TRACE reach the app unverified; any other
+  # method to a protected path is verified.
+  def test_only_the_safe_methods_pass_unverified
+    %w[GET HEAD OPTIONS TRACE].each do |method|
+      request "/login", method: method
+      assert_equal 200, last_response.status, method
+      assert_equal({ "done" => true, "code" => nil, "client_ip" => nil }, JSON.parse(last_response.body), method)
+    end
+    assert_equal ["/login"] * 4, RAN
+    RAN.clear
+    %w[POST PUT PATCH DELETE PROPFIND].each do |method|
+      request "/login", method: method, "HTTP_ACCEPT" => "application/json"
+      assert_equal 400, last_response.status, method
+      assert_equal "missing_token", JSON.parse(last_response.body)["error"], method
+    end
+    assert_empty RAN
+  end
+
   def test_on_failure_keeps_form_data
     post "/signup", { email: "ann@example.com", captchala_token: "" }
     assert_equal 400, last_response.status

@@ -10,6 +10,7 @@ require_relative "rails_app/app"
 
 Rails.application.config.passgate.merge!(EMULATOR_FOR_RAILS.options)
 Rails.application.initialize!
+require_relative "rails_app/autoincluded"
 Rails.application.routes.draw do
   get "/login", to: "sessions#new"
   post "/login", to: "sessions#create"
@@ -17,6 +18,8 @@ Rails.application.routes.draw do
   get "/comments/new", to: "comments#new"
   post "/comments", to: "comments#create"
   post "/reports", to: "reports#create"
+  match "/guarded", to: "guarded#show", via: :all
+  post "/api/guarded", to: "api_guarded#create"
 end
 require "rails/test_help"
 
@@ -174,6 +177,71 @@ class RailsIntegrationTest < ActionDispatch::IntegrationTest
     assert_includes PassgateTestApp::LOG.string, '"captchala_token"=>"[FILTERED]"'
     refute_includes PassgateTestApp::LOG.string, "pt_rails_notified"
     refute_includes PassgateTestApp::LOG.string, APP_SECRET
+  end
+
+  # The validate.passgate event wraps the call: its duration covers the
+  # upstream's delay, and the payload is the outcome's log fields.
+  def test_notifications_event_carries_the_duration_and_the_outcome
+    EMULATOR.script("pt_rails_slow", action: "login", delay_ms: 80)
+    EMULATOR.script("pt_rails_slow_direct", action: "login", delay_ms: 80)
+    events = []
+    subscriber = ActiveSupport::Notifications.subscribe("validate.passgate") do |*args|
+      events << ActiveSupport::Notifications::Event.new(*args)
+    end
+    begin
+      post "/login", params: { captchala_token: "pt_rails_slow" }, headers: { "REMOTE_ADDR" => "198.51.100.4" }, as: :json
+      assert_response 200
+      outcome = Passgate::Rails.verifier.validate("pt_rails_slow_direct", client_ip: "198.51.100.5", action: "login")
+    ensure
+      ActiveSupport::Notifications.unsubscribe(subscriber)
+    end
+    assert_equal 2, events.size
+    events.each do |event|
+      assert_operator event.duration, :>=, 75, "the event's duration covers the 80 ms upstream delay"
+      assert_equal Passgate::LOG_KEYS, event.payload.keys
+      assert_operator event.payload["upstream_latency_ms"], :>=, 75
+    end
+    assert_equal({ "outcome" => "passed", "ok" => true, "action" => "login", "client_ip" => "198.51.100.4" },
+                 events.first.payload.slice("outcome", "ok", "action", "client_ip"))
+    assert_equal outcome.log_fields, events.last.payload
+  end
+
+  # No include in GuardedController / ApiGuardedController: the Railtie
+  # included Passgate::Rails::Controller into both controller bases.
+  def test_the_railtie_includes_the_controller_concern
+    assert_operator ActionController::Base, :<, Passgate::Rails::Controller
+    assert_operator ActionController::API, :<, Passgate::Rails::Controller
+    post "/api/guarded", params: { captchala_token: "" }, as: :json
+    assert_response 400
+    assert_equal "missing_token", response.parsed_body["error"]
+    assert_empty PassgateTestApp::RAN
+    EMULATOR.script("pt_rails_api", action: "guard")
+    post "/api/guarded", params: { captchala_token: "pt_rails_api" }, as: :json
+    assert_response 200
+    assert_equal({ "code" => "passed" }, response.parsed_body)
+    assert_equal [:api], PassgateTestApp::RAN
+  end
+
+  # Exactly GET, HEAD, OPTIONS and TRACE reach the action unverified; any
+  # other method is verified.
+  def test_only_the_safe_methods_pass_unverified
+    %w[GET HEAD OPTIONS TRACE].each do |method|
+      process method.downcase.to_sym, "/guarded"
+      assert_response 200
+      assert_equal({ "verified" => false }, response.parsed_body, method) unless method == "HEAD"
+    end
+    assert_equal %w[GET HEAD OPTIONS TRACE], PassgateTestApp::RAN
+    PassgateTestApp::RAN.clear
+    %w[POST PUT PATCH DELETE PROPFIND].each do |method|
+      process method.downcase.to_sym, "/guarded", headers: { "HTTP_ACCEPT" => "application/json" }
+      assert_response 400
+      assert_equal "missing_token", response.parsed_body["error"], method
+    end
+    assert_empty PassgateTestApp::RAN
+    EMULATOR.script("pt_rails_guard_put", action: "guard")
+    put "/guarded", params: { captchala_token: "pt_rails_guard_put" }
+    assert_equal({ "verified" => true }, response.parsed_body)
+    assert_equal ["PUT"], PassgateTestApp::RAN
   end
 
   # passgate_tags under the app's CSP (config/initializers/content_security_policy.rb:

@@ -4,8 +4,9 @@ require "json"
 require "rack"
 
 module Passgate
-  # Rack middleware: verifies the captcha on unsafe requests (POST, PUT, ...)
-  # to the protected paths before the app sees them.
+  # Rack middleware: verifies the captcha on unsafe requests (any method not
+  # in Passgate::SAFE_METHODS: POST, PUT, PATCH, DELETE, ...) to the
+  # protected paths before the app sees them.
   #
   #   use Passgate::Rack, verifier: verifier, paths: { "/login" => "login", "/signup" => "signup" }
   #
@@ -15,12 +16,13 @@ module Passgate
   # `/l%6Fgin`, `/./login` and `/login.json` are all `/login`; a Regexp is
   # matched against the normalised request path. The token comes from the
   # form field `field` (default: the provider's own, verifier.form_field) or the same key of a JSON
-  # body; the client IP from Rack::Request#ip (which honours only trusted
-  # proxies). The outcome is env["passgate.outcome"]. On failure the app is
+  # body; the client IP from Rack::Request#ip, which reads X-Forwarded-For
+  # only past proxies that Rack::Request.ip_filter trusts (by default
+  # loopback and private addresses; set it to a lambda naming your proxies).
+  # The outcome is env["passgate.outcome"]. On failure the app is
   # not called: `on_failure.call(env, outcome)` answers, or a JSON/HTML error
   # with the outcome's http_status.
   class Rack
-    SAFE_METHODS = %w[GET HEAD OPTIONS TRACE].freeze
     def initialize(app, verifier:, paths:, field: nil, on_failure: nil)
       @app = app
       @verifier = verifier
@@ -107,7 +109,7 @@ module Passgate
     private
 
     def protected_rule(request)
-      return nil if SAFE_METHODS.include?(request.request_method)
+      return nil if Passgate::SAFE_METHODS.include?(request.request_method)
 
       path_info = Passgate::Rack.normalize_path(request.path_info)
       @paths.find { |path, _| path.is_a?(Regexp) ? path.match?(path_info) : path == path_info }

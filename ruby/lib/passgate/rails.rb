@@ -12,9 +12,15 @@ module Passgate
   #   # captchala: { app_key:, app_secret: }, else CAPTCHALA_APP_KEY / CAPTCHALA_APP_SECRET
   #
   #   class SessionsController < ApplicationController
-  #     include Passgate::Rails::Controller
   #     require_captcha action: "login", only: :create, render: :new
   #   end
+  #
+  # The Railtie includes Passgate::Rails::Controller into every controller
+  # (ActionController::Base and ::API); an explicit include still works.
+  # The verifier is built at boot when config.eager_load is true (production),
+  # so a bad setting raises Passgate::ConfigError then rather than on the
+  # first POST; with eager_load false (development, test, rake tasks) it is
+  # built on first use.
   #
   # Views: <%= passgate_tags(action: "login") %> renders the widget with
   # content_security_policy_nonce. CSP: in the content_security_policy
@@ -38,7 +44,8 @@ module Passgate
   # second sentence and the widget's load-failure hint stay the core's (its
   # 8 languages, else English).
   #
-  # The client IP is request.remote_ip (Rails' trusted-proxy logic); the
+  # The client IP is request.remote_ip (Rails' trusted-proxy logic:
+  # config.action_dispatch.trusted_proxies); the
   # token is the provider's own field — params[:captchala_token],
   # params["g-recaptcha-response"], params["h-captcha-response"] or
   # params["cf-turnstile-response"] (config.passgate.field to change it).
@@ -52,10 +59,26 @@ module Passgate
         app.config.filter_parameters |= fields.map(&:to_sym)
       end
 
-      config.after_initialize { Passgate::Rails.reset! }
+      # Initializers may have built a verifier from half-set configuration
+      # (a content_security_policy initializer calls the verifier): start
+      # again from the final one. With eager loading (production), build it
+      # now so a bad setting fails the boot with Passgate::ConfigError
+      # instead of the first protected request; without (development, test,
+      # rake tasks, which set eager_load from rake_eager_load), on first use.
+      config.after_initialize do |app|
+        Passgate::Rails.reset!
+        Passgate::Rails.verifier if app.config.eager_load
+      end
 
       initializer "passgate.view_helpers" do
         ActiveSupport.on_load(:action_view) { include Passgate::Rails::Helper }
+      end
+
+      # require_captcha / verify_captcha / passgate_outcome in every
+      # controller without an include (ActionController::Base and ::API both
+      # run this hook). Including it again by hand is a no-op.
+      initializer "passgate.controller" do
+        ActiveSupport.on_load(:action_controller) { include Passgate::Rails::Controller }
       end
     end
 
@@ -129,7 +152,8 @@ module Passgate
       extend ActiveSupport::Concern
 
       class_methods do
-        # Verify unsafe requests (POST, PATCH, ...) before the action runs.
+        # Verify unsafe requests (any method not in Passgate::SAFE_METHODS:
+        # POST, PUT, PATCH, DELETE, ...) before the action runs.
         # On failure: JSON requests get {error, message} with the outcome's
         # http_status; HTML requests re-render `render:` (a template or
         # action name; the submitted params stay in `params`) with the message
@@ -168,7 +192,7 @@ module Passgate
       end
 
       def passgate_require!(action:, field:, template:)
-        return if request.get? || request.head? || request.options?
+        return if Passgate::SAFE_METHODS.include?(request.request_method)
 
         outcome = passgate_verify(action: action, field: field)
         return if outcome.ok?

@@ -33,10 +33,17 @@ module Passgate
     # a bad token or a failing upstream (see Outcome#code). Timeout,
     # Thread#raise, Thread#kill and Ctrl-C end the wait at once and raise as
     # usual; the upstream call then finishes in the background, unlogged.
+    #
+    # With ActiveSupport loaded, the call runs inside an
+    # ActiveSupport::Notifications "validate.passgate" event, so a subscriber
+    # gets its duration; the payload holds the outcome's log fields (String
+    # keys, Passgate::LOG_KEYS), added when the call returns. An interrupted
+    # call finishes the event with ActiveSupport's :exception keys only.
     def validate(token, client_ip: nil, action: nil, uid: nil, keep_token: false)
-      outcome = @native.validate(token, string_or_nil(client_ip, :client_ip), string_or_nil(action, :action),
-                                 string_or_nil(uid, :uid), keep_token ? true : false)
-      report(outcome)
+      arguments = [token, string_or_nil(client_ip, :client_ip), string_or_nil(action, :action),
+                   string_or_nil(uid, :uid), keep_token ? true : false]
+      outcome = instrumented { @native.validate(*arguments) }
+      log(outcome)
       outcome
     end
 
@@ -83,14 +90,24 @@ module Passgate
       value
     end
 
-    def report(outcome)
-      fields = outcome.log_fields
-      if @logger
-        outcome.ok? ? @logger.info(outcome.log_line) : @logger.warn(outcome.log_line)
-      end
-      return unless defined?(::ActiveSupport::Notifications)
+    # Runs the validation (the block) inside a "validate.passgate" event
+    # when ActiveSupport::Notifications is loaded; the outcome's log fields
+    # join the payload once it returns.
+    def instrumented
+      return yield unless defined?(::ActiveSupport::Notifications)
 
-      ::ActiveSupport::Notifications.instrument("validate.passgate", fields)
+      outcome = nil
+      ::ActiveSupport::Notifications.instrument("validate.passgate", {}) do |payload|
+        outcome = yield
+        payload.merge!(outcome.log_fields)
+      end
+      outcome
+    end
+
+    def log(outcome)
+      return unless @logger
+
+      outcome.ok? ? @logger.info(outcome.log_line) : @logger.warn(outcome.log_line)
     end
   end
 end
