@@ -8,7 +8,7 @@
 #   head outcome.http_status unless outcome.ok?
 #
 # The decisions are made in the Rust core (passgate_native); this library adds
-# keyword arguments, logging and the Rails/Rack helpers.
+# keyword arguments, logging and the Rails/Rack/Sinatra helpers.
 
 require_relative "passgate/version"
 # A platform gem carries the extension built for this Ruby's ABI; the source
@@ -26,6 +26,8 @@ module Passgate
   SAFE_METHODS = %w[GET HEAD OPTIONS TRACE].freeze
 
   autoload :Rack, "passgate/rack"
+  # register Passgate::Sinatra (needs the sinatra gem).
+  autoload :Sinatra, "passgate/sinatra"
   # Loaded right away when Rails is already loaded (the usual Bundler order),
   # else on first use of Passgate::Rails.
   autoload :Rails, "passgate/rails"
