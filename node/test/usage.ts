@@ -1,6 +1,8 @@
 // Checked by `tsc --noEmit --strict` in types.test.js: the declarations cover the public API.
 import { Verifier, Outcome, PassgateError, LOG_KEYS, OUTCOME_CODES, type LogFields, type OutcomeCode, type WidgetArgs } from 'passgate';
 import { requireCaptcha, CaptchaError, widgetLocals, cspDirectives, type CaptchaRenderLocals } from 'passgate/express';
+import Fastify, { type FastifyRequest } from 'fastify';
+import passgatePlugin, { requireCaptcha as fastifyCaptcha, type PassgatePluginOptions } from 'passgate/fastify';
 
 const verifier = new Verifier({
   appKey: 'key',
@@ -81,7 +83,33 @@ function template(res: { locals: Express.Locals }): string {
   return res.locals.passgateWidget?.({ action: 'comment' }) ?? '';
 }
 
+// passgate/fastify: the plugin decorates the instance (fastify.passgate) and requests (request.passgate).
+async function fastifyApp(): Promise<void> {
+  const app = Fastify({ trustProxy: '127.0.0.1' });
+  const options: PassgatePluginOptions = { verifier, header: 'x-captcha-token' };
+  await app.register(passgatePlugin, options);
+  app.post<{ Body: { email: string } }>('/login', { preHandler: app.passgate.requireCaptcha({ action: 'login' }) }, async (request) => {
+    const passed: boolean = request.passgate?.ok ?? false;
+    return { passed, email: request.body.email };
+  });
+  app.post('/signup', {
+    preHandler: fastifyCaptcha({
+      verifier, field: 'captchala_token',
+      onFailure: (request, reply, outcome) => reply.code(outcome.httpStatus).send({ code: outcome.code, ip: request.ip }),
+    }),
+  }, async () => 'ok');
+  const fromDecorator: Verifier = app.passgate.verifier;
+  const seen = (request: FastifyRequest): Outcome | null => request.passgate;
+  // @ts-expect-error the plugin needs a verifier
+  await app.register(passgatePlugin, {});
+  // @ts-expect-error request.passgate may be null
+  app.get('/x', async (request) => request.passgate.ok);
+  void fromDecorator;
+  void seen;
+}
+
 void main;
+void fastifyApp;
 void widgetPage;
 void template;
 void route;
