@@ -50,6 +50,16 @@ class RailsIntegrationTest < ActionDispatch::IntegrationTest
     assert_equal [:create], PassgateTestApp::RAN
   end
 
+  # request.remote_ip behind a proxy Rails trusts (private addresses by
+  # default) that appends to X-Forwarded-For: the right-most untrusted entry,
+  # not one the client wrote itself.
+  def test_client_ip_is_remote_ip_past_trusted_proxies
+    EMULATOR.script("pt_rails_xff", action: "login")
+    post "/login", params: { captchala_token: "pt_rails_xff" },
+                   headers: { "REMOTE_ADDR" => "10.0.0.2", "HTTP_X_FORWARDED_FOR" => "198.51.100.66, 198.51.100.9, 10.0.0.3" }
+    assert_equal %w[passed 198.51.100.9], response.parsed_body.values_at("code", "client_ip")
+  end
+
   # Turnstile (config.passgate.provider): require_captcha and verify_captcha
   # read params["cf-turnstile-response"].
   def test_turnstile_reads_cf_turnstile_response

@@ -170,11 +170,12 @@ class SinatraExtensionTest < Minitest::Test
   end
 
   # request.ip: X-Forwarded-For only past a proxy Rack::Request.ip_filter
-  # trusts, never from any client.
+  # trusts, and then its right-most untrusted entry (not one the client wrote).
   def test_client_ip_honours_rack_trusted_proxies
     forwarded = lambda do |token, remote_addr|
       EMULATOR.script(token, action: "login")
-      post "/login", { captchala_token: token }, "REMOTE_ADDR" => remote_addr, "HTTP_X_FORWARDED_FOR" => "198.51.100.9"
+      post "/login", { captchala_token: token }, "REMOTE_ADDR" => remote_addr,
+                                                 "HTTP_X_FORWARDED_FOR" => "198.51.100.66, 198.51.100.9"
       assert_equal "passed", json["code"], token
       json["client_ip"]
     end

@@ -38,7 +38,8 @@ module Passgate
     # ActiveSupport::Notifications "validate.passgate" event, so a subscriber
     # gets its duration; the payload holds the outcome's log fields (String
     # keys, Passgate::LOG_KEYS), added when the call returns. An interrupted
-    # call finishes the event with ActiveSupport's :exception keys only.
+    # call (Timeout, Thread#raise) still finishes the event, without log
+    # fields (ActiveSupport adds :exception when an exception passes through).
     def validate(token, client_ip: nil, action: nil, uid: nil, keep_token: false)
       arguments = [token, string_or_nil(client_ip, :client_ip), string_or_nil(action, :action),
                    string_or_nil(uid, :uid), keep_token ? true : false]
