@@ -96,7 +96,8 @@ def captcha_required(
     on_failure: Optional[Callable[[Outcome], Any]] = None,
 ) -> Any:
     """Verify the captcha before an unsafe request reaches the view. The
-    outcome is ``g.passgate`` (None for GET/HEAD). On failure the view does
+    outcome is ``g.passgate``; the safe methods (GET, HEAD, OPTIONS, TRACE)
+    are not verified and leave it None. On failure the view does
     not run: ``on_failure(outcome)`` answers, or a JSON/HTML error with
     ``http_status``."""
 

@@ -36,6 +36,15 @@ def create_app(options: Dict[str, Any]) -> Flask:
             client_ip=outcome.log_fields["client_ip"] if outcome else None,
         )
 
+    # Every method reaches the decorator (no automatic OPTIONS answer).
+    @app.route("/any", methods=["GET", "HEAD", "OPTIONS", "TRACE", "POST", "PUT", "PATCH", "DELETE"],
+               provide_automatic_options=False)
+    @captcha_required(action="login")
+    def any_method() -> Any:
+        app.config["ACTIONS_RUN"] += 1
+        outcome: Optional[Outcome] = g.passgate
+        return jsonify(code=outcome.code if outcome else None)
+
     def rerender(outcome: Outcome) -> Any:
         return render_template_string(SIGNUP_FORM, error=outcome.message, values=request.form), outcome.http_status
 

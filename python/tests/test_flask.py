@@ -44,6 +44,28 @@ def test_get_is_not_verified(app: Flask, fresh_emulator: Emulator) -> None:
     assert fresh_emulator.stats()["validate_calls"] == 0
 
 
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS", "TRACE"])
+def test_safe_methods_are_not_verified(app: Flask, fresh_emulator: Emulator, method: str) -> None:
+    response = app.test_client().open("/any", method=method)
+    assert response.status_code == 200
+    if method != "HEAD":
+        assert response.get_json() == {"code": None}
+    assert app.config["ACTIONS_RUN"] == 1
+    assert fresh_emulator.stats()["validate_calls"] == 0
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_unsafe_methods_are_verified(app: Flask, fresh_emulator: Emulator, method: str) -> None:
+    client = app.test_client()
+    response = client.open("/any", method=method, headers={"Accept": "application/json"})
+    assert (response.status_code, response.get_json()["error"]) == (400, "missing_token")
+    fresh_emulator.script(f"pt_flask_{method}", action="login")
+    response = client.open("/any", method=method, data={"captchala_token": f"pt_flask_{method}"})
+    assert (response.status_code, response.get_json()["code"]) == (200, "passed")
+    assert app.config["ACTIONS_RUN"] == 1
+    assert fresh_emulator.stats()["validate_calls"] == 1
+
+
 @pytest.mark.parametrize(
     ("script", "token", "status", "code"),
     [

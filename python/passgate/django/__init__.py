@@ -28,7 +28,6 @@ passgate never reads ``X-Forwarded-For`` itself.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import threading
@@ -43,6 +42,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from .. import Outcome, Verifier
+
+try:  # asgiref >= 3.6, as Django 4.2+ uses: no asyncio.iscoroutinefunction deprecation (Python 3.14)
+    from asgiref.sync import iscoroutinefunction
+except ImportError:  # pragma: no cover - Django 3.2's asgiref
+    from asyncio import iscoroutinefunction
 from .._web import SAFE_METHODS, failure_html, failure_json, token_from, wants_json
 
 __all__ = [
@@ -267,9 +271,10 @@ def require_captcha(
     on_failure: Optional[Callable[[HttpRequest, Outcome], HttpResponse]] = None,
 ) -> Any:
     """Verify the captcha before an unsafe request (POST, PUT, ...) reaches
-    the view. The outcome is ``request.passgate`` (None for GET/HEAD). On
-    failure the view does not run: ``on_failure(request, outcome)`` answers,
-    or a JSON (``{"error", "message"}``) or HTML error with ``http_status``."""
+    the view. The outcome is ``request.passgate``; the safe methods (GET,
+    HEAD, OPTIONS, TRACE) are not verified and leave it None. On failure
+    the view does not run: ``on_failure(request, outcome)`` answers, or a
+    JSON (``{"error", "message"}``) or HTML error with ``http_status``."""
 
     def decorate(view: View) -> View:
         def prepare(request: HttpRequest) -> Optional[Dict[str, Any]]:
@@ -285,7 +290,8 @@ def require_captcha(
                 return None
             return on_failure(request, outcome) if on_failure else _failure_response(request, outcome)
 
-        if asyncio.iscoroutinefunction(view):
+        # Also true for an async class-based view's as_view().
+        if iscoroutinefunction(view):
 
             @functools.wraps(view)
             async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:

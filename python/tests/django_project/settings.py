@@ -17,3 +17,10 @@ TEMPLATES = [
 ]
 # The tests point this at their emulator with override_settings.
 PASSGATE = {"app_key": "test-app-key", "app_secret": "test-app-secret", "environment": "test"}
+# Django REST framework without django.contrib.auth: no authentication.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": None,
+}

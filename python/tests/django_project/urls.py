@@ -9,4 +9,7 @@ urlpatterns = [
     path("login/", views.login),
     path("api/login/", views.api_login),
     path("login-dead-store/", views.login_dead_store),
+    path("async-class-login/", views.async_class_login),
+    path("drf/signup/", views.ApiSignup.as_view()),
+    path("drf/comment/", views.api_comment),
 ]
