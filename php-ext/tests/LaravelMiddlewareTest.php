@@ -1,6 +1,7 @@
 <?php
-// The Laravel middleware example, driven with Illuminate\Http\Request from
-// Debian's php-laravel-framework.
+// The Laravel package's `captcha` middleware (php-ext/laravel/src/RequireCaptcha.php),
+// driven directly with Illuminate\Http\Request from Debian's php-laravel-framework.
+// LaravelPackageTest runs it in a whole application.
 
 use PHPUnit\Framework\TestCase;
 
@@ -19,7 +20,8 @@ final class LaravelMiddlewareTest extends TestCase
         require_once '/usr/share/php/Illuminate/Foundation/helpers.php';
         // The app's own messages: Illuminate\Translation's Translator and FileLoader.
         require_once '/usr/share/php/Illuminate/Translation/autoload.php';
-        require_once dirname(__DIR__) . '/examples/laravel/RequireCaptcha.php';
+        require_once dirname(__DIR__) . '/laravel/src/Messages.php';
+        require_once dirname(__DIR__) . '/laravel/src/RequireCaptcha.php';
         self::$emulator = new Emulator();
         self::$verifier = new Passgate\Verifier(self::$emulator->options());
     }
@@ -43,7 +45,7 @@ final class LaravelMiddlewareTest extends TestCase
     private function throughMiddleware(Illuminate\Http\Request $request, ?string $action, ?Passgate\Verifier $verifier = null): array
     {
         $ran = false;
-        $middleware = new App\Http\Middleware\RequireCaptcha($verifier ?? self::$verifier);
+        $middleware = new Passgate\Laravel\RequireCaptcha($verifier ?? self::$verifier, Illuminate\Container\Container::getInstance());
         $response = $middleware->handle($request, function ($request) use (&$ran) {
             $ran = true;
             return new Illuminate\Http\JsonResponse(['code' => $request->attributes->get('passgate')->code,
