@@ -60,6 +60,16 @@ class RailsIntegrationTest < ActionDispatch::IntegrationTest
     assert_equal %w[passed 198.51.100.9], response.parsed_body.values_at("code", "client_ip")
   end
 
+  # A client that reaches the app directly (its address is not a trusted
+  # proxy) cannot choose its address with X-Forwarded-For, although Rails'
+  # own remote_ip would take it.
+  def test_a_forwarded_address_from_an_untrusted_peer_is_ignored
+    EMULATOR.script("pt_rails_spoof", action: "login")
+    post "/login", params: { captchala_token: "pt_rails_spoof" },
+                   headers: { "REMOTE_ADDR" => "203.0.113.50", "HTTP_X_FORWARDED_FOR" => "198.51.100.66" }
+    assert_equal %w[passed 203.0.113.50], response.parsed_body.values_at("code", "client_ip")
+  end
+
   # Turnstile (config.passgate.provider): require_captcha and verify_captcha
   # read params["cf-turnstile-response"].
   def test_turnstile_reads_cf_turnstile_response

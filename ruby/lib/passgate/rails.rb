@@ -45,7 +45,9 @@ module Passgate
   # 8 languages, else English).
   #
   # The client IP is request.remote_ip (Rails' trusted-proxy logic:
-  # config.action_dispatch.trusted_proxies); the
+  # config.action_dispatch.trusted_proxies) when the request came through a
+  # trusted proxy, else REMOTE_ADDR: Rails reads X-Forwarded-For whoever sent
+  # it, so a client reaching the app directly could choose its address; the
   # token is the provider's own field — params[:captchala_token],
   # params["g-recaptcha-response"], params["h-captcha-response"] or
   # params["cf-turnstile-response"] (config.passgate.field to change it).
@@ -186,9 +188,24 @@ module Passgate
       def passgate_verify(action:, field:)
         token = params[(field || Passgate::Rails.field).to_s]
         outcome = Passgate::Rails.verifier.validate(token.is_a?(String) ? token : nil,
-                                                    client_ip: request.remote_ip, action: action)
+                                                    client_ip: passgate_client_ip, action: action)
         request.env["passgate.outcome"] = outcome
         @passgate_outcome = outcome
+      end
+
+      # request.remote_ip only when the peer is a trusted proxy (Rails would
+      # otherwise take a forwarded address from anyone), else the peer.
+      def passgate_client_ip
+        peer = request.remote_addr
+        proxies = ::Rails.application.config.action_dispatch.trusted_proxies ||
+                  ActionDispatch::RemoteIp::TRUSTED_PROXIES
+        trusted = begin
+          address = IPAddr.new(peer.to_s)
+          Array(proxies).any? { |proxy| proxy.is_a?(IPAddr) ? proxy.include?(address) : proxy === peer }
+        rescue IPAddr::InvalidAddressError, IPAddr::AddressFamilyError
+          false
+        end
+        trusted ? request.remote_ip : peer
       end
 
       def passgate_require!(action:, field:, template:)
