@@ -3,6 +3,8 @@ import { Verifier, Outcome, PassgateError, LOG_KEYS, OUTCOME_CODES, type LogFiel
 import { requireCaptcha, CaptchaError, widgetLocals, cspDirectives, type CaptchaRenderLocals } from 'passgate/express';
 import Fastify, { type FastifyRequest } from 'fastify';
 import passgatePlugin, { requireCaptcha as fastifyCaptcha, type PassgatePluginOptions } from 'passgate/fastify';
+import { verifyRequest, failureAnswer, type FailureAnswer } from 'passgate/http';
+import { createServer } from 'node:http';
 
 const verifier = new Verifier({
   appKey: 'key',
@@ -108,8 +110,33 @@ async function fastifyApp(): Promise<void> {
   void seen;
 }
 
+// passgate/http: node:http, and a Next.js App Router route handler (a web Request).
+const server = createServer(async (req, res) => {
+  const outcome: Outcome = await verifyRequest(req, { verifier, action: 'login', limit: 65536 });
+  const same: Outcome | null | undefined = req.passgate;
+  if (!outcome.ok) {
+    const answer: FailureAnswer = failureAnswer(req, outcome);
+    res.writeHead(answer.status, answer.headers).end(answer.body);
+    return;
+  }
+  res.end(String(same?.code));
+});
+
+export async function POST(request: Request): Promise<Response> {
+  const form = await request.formData();
+  const outcome = await verifyRequest(request, { verifier, body: form, clientIp: request.headers.get('x-real-ip') });
+  if (!outcome.ok) {
+    const answer = failureAnswer(request, outcome);
+    return new Response(answer.body, answer);
+  }
+  // @ts-expect-error verifyRequest needs a verifier
+  await verifyRequest(request, { action: 'login' });
+  return Response.json({ ok: true, email: form.get('email') });
+}
+
 void main;
 void fastifyApp;
+void server;
 void widgetPage;
 void template;
 void route;
