@@ -26,11 +26,13 @@ set one, else one built from the environment (``Verifier.from_env()``) on the
 first request that needs it and kept for the process.
 
 The client IP is ``request.client.host`` (passed only when it is an IP
-address). Behind a reverse proxy, let the server rewrite it from the proxy's
-headers for the proxies you trust: ``uvicorn --proxy-headers
---forwarded-allow-ips=10.0.0.5`` (or Starlette's/Uvicorn's
-``ProxyHeadersMiddleware`` with ``trusted_hosts=``). ``X-Forwarded-For`` is
-never read here. Form bodies need ``python-multipart``
+address). Behind a reverse proxy, let the server set it from the proxy's
+``X-Forwarded-For`` for the proxies you trust and no others: ``uvicorn
+--proxy-headers --forwarded-allow-ips=10.0.0.5`` (the default trusts only
+127.0.0.1), or, under another server, wrap the app in Uvicorn's
+``uvicorn.middleware.proxy_headers.ProxyHeadersMiddleware(app,
+trusted_hosts="10.0.0.5")`` (Starlette has none of its own).
+``X-Forwarded-For`` is never read here. Form bodies need ``python-multipart``
 (``pip install "passgate[fastapi]"``).
 """
 

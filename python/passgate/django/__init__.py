@@ -14,7 +14,11 @@ Templates: ``{% load passgate %}{% passgate_widget action="login" %}``.
 CSP: with django-csp, add ``"passgate.django.CSPMiddleware"`` *after*
 ``"csp.middleware.CSPMiddleware"``; it adds the widget's sources to every
 response's policy.
-Views: ``@require_captcha(action="login")``.
+Views: ``@require_captcha(action="login")`` (sync or async; GET, HEAD,
+OPTIONS and TRACE are not verified).
+Django REST framework: ``passgate.django.rest_framework.CaptchaField``.
+``manage.py passgate_check`` prints the resolved configuration (never a
+secret) and runs passgate's system checks.
 Messages: an app's gettext catalogs override the core's with msgid
 ``passgate.<code>`` (``msgid "passgate.replayed"``), and so add languages the
 core lacks; without a translation the core's message in the active language
