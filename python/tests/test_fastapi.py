@@ -7,6 +7,7 @@ from typing import Any, Dict, Iterator, List, Optional
 import pytest
 from fastapi import Depends, FastAPI, Form, Request
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 import passgate
 import passgate.fastapi as pg_fastapi
@@ -16,6 +17,10 @@ from passgate.fastapi import CaptchaRejected, require_captcha
 
 CLIENT = ("198.51.100.9", 50123)
 ALL_METHODS = ["GET", "HEAD", "OPTIONS", "TRACE", "POST", "PUT", "PATCH", "DELETE"]
+
+
+class Signup(BaseModel):
+    nickname: str
 
 
 def create_app(verifier: Optional[passgate.Verifier]) -> FastAPI:
@@ -45,6 +50,13 @@ def create_app(verifier: Optional[passgate.Verifier]) -> FastAPI:
         body = ran(request.state.passgate)
         body["nickname"] = nickname
         return body
+
+    @app.post("/json-signup")
+    async def json_signup(body: Signup, outcome: Outcome = Depends(require_captcha(action="signup", verifier=verifier))) -> Any:
+        # FastAPI reads the JSON body for the model; the dependency reads it too.
+        result = ran(outcome)
+        result["nickname"] = body.nickname
+        return result
 
     @app.post("/comment")
     async def comment(outcome: Outcome = Depends(require_captcha(action="comment", field="captcha", verifier=verifier))) -> Any:
@@ -192,6 +204,16 @@ def test_route_reads_the_form_too_and_the_outcome_is_on_request_state(client: Te
     assert response.status_code == 200
     assert response.json() == {"code": "passed", "client_ip": "198.51.100.9", "nickname": "ann"}
     response = client.post("/signup", data={"nickname": "ann"})
+    assert (response.status_code, response.json()["detail"]["error"]) == (400, "missing_token")
+    assert app.state.runs == 1
+
+
+def test_route_with_a_json_body_model(client: TestClient, app: FastAPI, fresh_emulator: Emulator) -> None:
+    fresh_emulator.script("pt_fa_json_model", action="signup")
+    response = client.post("/json-signup", json={"nickname": "ann", "captchala_token": "pt_fa_json_model"})
+    assert response.status_code == 200
+    assert response.json() == {"code": "passed", "client_ip": "198.51.100.9", "nickname": "ann"}
+    response = client.post("/json-signup", json={"nickname": "ann"})
     assert (response.status_code, response.json()["detail"]["error"]) == (400, "missing_token")
     assert app.state.runs == 1
 
