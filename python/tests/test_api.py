@@ -177,3 +177,12 @@ def test_an_outcome_is_truthy_only_when_it_passed() -> None:
         assert outcome.code == code
         assert bool(outcome) is False, code
         assert not outcome
+
+
+def test_safe_methods_are_the_cores() -> None:
+    from passgate import _web
+
+    assert _web.SAFE_METHODS == {"GET", "HEAD", "OPTIONS", "TRACE"}
+    if not hasattr(passgate._native, "SAFE_METHODS"):
+        pytest.skip("the installed native module predates the core's SAFE_METHODS: rebuild it")
+    assert _web.SAFE_METHODS == set(passgate._native.SAFE_METHODS)
