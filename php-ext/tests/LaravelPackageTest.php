@@ -37,26 +37,19 @@ final class LaravelPackageTest extends TestCase
     {
         require_once '/usr/share/php/Illuminate/autoload.php';
         require_once __DIR__ . '/fixtures/laravel/support.php';
+        require_once __DIR__ . '/fixtures/composer.php';
         self::$emulator = new Emulator();
-        // The package's classes through the autoload map of its composer.json.
-        $composer = json_decode(file_get_contents(self::PACKAGE . '/composer.json'), true, 512, JSON_THROW_ON_ERROR);
-        foreach ($composer['autoload']['psr-4'] as $prefix => $dir) {
-            spl_autoload_register(function (string $class) use ($prefix, $dir): void {
-                if (str_starts_with($class, $prefix)) {
-                    $file = self::PACKAGE . "/$dir" . str_replace('\\', '/', substr($class, strlen($prefix))) . '.php';
-                    if (is_file($file)) {
-                        require $file;
-                    }
-                }
-            });
-        }
         self::$base = sys_get_temp_dir() . '/passgate-laravel-' . getmypid();
         self::copy(__DIR__ . '/fixtures/laravel/app', self::$base);
-        foreach (['bootstrap/cache', 'storage/framework/views', 'vendor/composer'] as $dir) {
+        foreach (['bootstrap/cache', 'storage/framework/views'] as $dir) {
             mkdir(self::$base . "/$dir", 0700, true);
         }
-        // What `composer require passgate/laravel` leaves for package discovery.
-        file_put_contents(self::$base . '/vendor/composer/installed.json', json_encode(['packages' => [$composer]]));
+        // `composer require passgate/laravel` from the path repository: its
+        // vendor/autoload.php loads the package's classes, and package
+        // discovery reads vendor/composer/installed.json.
+        composer_install(self::$base, self::PACKAGE, 'passgate/laravel',
+            array_fill_keys(['illuminate/http', 'illuminate/routing', 'illuminate/support', 'illuminate/translation', 'illuminate/validation', 'illuminate/view'], Illuminate\Foundation\Application::VERSION));
+        require self::$base . '/vendor/autoload.php';
     }
 
     public static function tearDownAfterClass(): void
@@ -169,8 +162,8 @@ final class LaravelPackageTest extends TestCase
         $this->assertSame(['captchala', 'captchala_token'], [$verifier->provider(), $verifier->formField()]);
         $this->assertSame(self::$emulator->url, $verifier->__debugInfo()['api_base']);
         $this->assertSame(['captcha' => Passgate\Laravel\RequireCaptcha::class], array_intersect_key($this->app['router']->getMiddleware(), ['captcha' => 1]));
-        // vendor:publish --tag=passgate-config copies the package's config file.
-        $this->assertSame([PassgateServiceProvider::configFile() => self::$base . '/config/passgate.php'],
+        // vendor:publish --tag=passgate-config copies the package's config file (as Composer installed it).
+        $this->assertSame([self::$base . '/vendor/passgate/laravel/config/passgate.php' => self::$base . '/config/passgate.php'],
             ServiceProvider::pathsToPublish(PassgateServiceProvider::class, 'passgate-config'));
     }
 
