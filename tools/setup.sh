@@ -9,10 +9,14 @@ set -euo pipefail
 # its headers (bindgen needs clang), PHP-FPM, a FastCGI client, PHPUnit and
 # Laravel's HTTP components; redis-server (tests start their own on a free
 # loopback port); Chromium and its driver for the browser suite; gettext
-# (msgfmt) to compile the Django translation test catalog.
+# (msgfmt) to compile the Django translation test catalog; Symfony 5.4's
+# FrameworkBundle, TwigBundle, Form and Validator and Composer (offline: it
+# installs the Laravel package and the Symfony bundle from path repositories).
 packages=(make gcc clang libclang-dev ruby-dev ruby-rails puma ruby-rack-test ruby-minitest ruby-sinatra
           php-dev php-cli php-fpm phpunit php-laravel-framework libfcgi-bin redis-server
-          chromium chromium-driver gettext)
+          chromium chromium-driver gettext
+          php-symfony-framework-bundle php-symfony-twig-bundle php-symfony-twig-bridge php-symfony-form
+          php-symfony-validator composer)
 # Node and a Python that can make venvs may come with the machine; else Debian's.
 command -v node >/dev/null || packages+=(nodejs npm)
 "${PYTHON:-python3}" -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
