@@ -1,7 +1,7 @@
 'use strict';
 // passgate/express: verify the captcha before a route handler runs.
 
-const { SAFE_METHODS, tokenFrom, failureAnswer } = require('./web.js');
+const { SAFE_METHODS, tokenFrom, preferredLanguage, failureAnswer } = require('./web.js');
 
 /**
  * The error handed to `next(err)` with `passToNext: true`: an http-errors style
@@ -54,7 +54,7 @@ function requireCaptcha(options) {
     req.passgate = outcome;
     if (outcome.ok) return next();
     if (onFailure) return onFailure(req, res, outcome);
-    const lang = (req.acceptsLanguages && req.acceptsLanguages()[0]) || 'en';
+    const lang = preferredLanguage(req.get('accept-language'));
     if (passToNext) return next(new CaptchaError(outcome, outcome.messageFor(lang)));
     const answer = failureAnswer(outcome, {
       accept: req.get('accept'), contentType: req.get('content-type'), requestedWith: req.get('x-requested-with'), lang,

@@ -5,8 +5,8 @@
 
 const native = require('./native.js').loadNative();
 
-/** Methods the middleware lets through unverified (they must not change anything). */
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+/** Methods the middleware lets through unverified (they must not change anything), from the core. */
+const SAFE_METHODS = new Set(native.safeMethods());
 
 /**
  * The token: `body[field]` when it is a string (a parsed form or JSON body;
@@ -26,26 +26,9 @@ function tokenFrom(body, field, headerValue) {
   return typeof headerValue === 'string' ? headerValue : undefined;
 }
 
-/** The first language of an Accept-Language header by quality (q=0 and `*` skipped), or 'en'. */
+/** The core's choice: the first tag of the highest quality (q=0 and `*` skipped), or 'en'. */
 function preferredLanguage(header) {
-  if (typeof header !== 'string') return 'en';
-  let best = null;
-  let bestQ = 0;
-  for (const part of header.split(',')) {
-    const [rawTag, ...params] = part.split(';');
-    const tag = rawTag.trim();
-    if (tag === '' || tag === '*') continue;
-    let q = 1;
-    for (const param of params) {
-      const match = /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(param);
-      if (match) q = Number(match[1]);
-    }
-    if (q > bestQ) {
-      best = tag;
-      bestQ = q;
-    }
-  }
-  return best || 'en';
+  return native.preferredLanguage(typeof header === 'string' ? header : '');
 }
 
 /**

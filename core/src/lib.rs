@@ -49,7 +49,7 @@ pub use replay::{Claim, MemoryStore, NoStore, ReplayStore, StoreError, StoreFutu
 pub use token::{fingerprint, TokenRules, TokenType, MAX_TOKEN_BYTES};
 pub use validate::token_age_ms;
 pub use verifier::{IssueRequest, ValidateRequest, Verifier};
-pub use web::{failure_page, wants_json, SAFE_METHODS};
+pub use web::{failure_page, preferred_language, wants_json, SAFE_METHODS};
 pub use widget::{
     bootstrap_hash_source, csp_markdown_table, default_script_url, escape, WidgetArgs,
     BOOTSTRAP_JS, WIDGET_ARGS,

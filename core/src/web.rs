@@ -19,6 +19,26 @@ pub fn wants_json(accept: &str, content_type: &str, requested_with: &str) -> boo
         || (accept.contains("application/json") && !accept.contains("text/html"))
 }
 
+/// The language an `Accept-Language` header prefers: its first tag of the
+/// highest quality, `*` and `q=0` left out, else `en` (the messages fall
+/// back to English for a language they lack).
+pub fn preferred_language(accept_language: &str) -> String {
+    let mut best = ("en", 0.0_f64);
+    for part in accept_language.split(',') {
+        let mut pieces = part.split(';');
+        let tag = pieces.next().unwrap_or("").trim();
+        let q = pieces
+            .filter_map(|param| param.split_once('='))
+            .find(|(key, _)| key.trim().eq_ignore_ascii_case("q"))
+            .map_or(1.0, |(_, value)| value.trim().parse::<f64>().unwrap_or(0.0));
+        let usable = !tag.is_empty() && tag != "*" && tag.len() <= 35;
+        if usable && q > best.1 {
+            best = (tag, q);
+        }
+    }
+    best.0.to_string()
+}
+
 /// A short page with the (already translated) message and how to get back
 /// to the form with what was typed: the browser's Back button, not a
 /// `javascript:` link, which a strict CSP refuses.
@@ -46,6 +66,19 @@ mod tests {
         assert!(wants_json(html, "", "XMLHttpRequest"));
         assert!(wants_json("application/json", "", ""));
         assert!(!wants_json("application/json, text/html", "", ""));
+    }
+
+    #[test]
+    fn the_preferred_language_is_the_first_of_the_highest_quality() {
+        assert_eq!(
+            preferred_language("fr-CH, fr;q=0.9, en;q=0.8, *;q=0.5"),
+            "fr-CH"
+        );
+        assert_eq!(preferred_language("en;q=0.5, ja"), "ja");
+        assert_eq!(preferred_language("*, de;q=0.1"), "de");
+        assert_eq!(preferred_language("de;q=0, *"), "en");
+        assert_eq!(preferred_language(""), "en");
+        assert_eq!(preferred_language("es;q=bogus, ko;q=0.2"), "ko");
     }
 
     #[test]

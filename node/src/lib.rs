@@ -77,6 +77,12 @@ pub fn wants_json(accept: String, content_type: String, requested_with: String) 
     passgate_core::wants_json(&accept, &content_type, &requested_with)
 }
 
+/// The language an Accept-Language header prefers (else `en`).
+#[napi]
+pub fn preferred_language(accept_language: String) -> String {
+    passgate_core::preferred_language(&accept_language)
+}
+
 /// The HTML failure page for a (translated) message.
 #[napi]
 pub fn failure_page(message: String, lang: String) -> String {

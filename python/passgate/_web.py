@@ -9,7 +9,8 @@ from typing import Any, Mapping, Optional
 from . import _native
 from ._native import Outcome
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# The methods the helpers let through unverified, from the core.
+SAFE_METHODS = frozenset(_native.SAFE_METHODS)
 
 
 def token_from(form: Mapping[str, Any], json_body: Any, field: str) -> Optional[str]:
@@ -30,24 +31,9 @@ def wants_json(accept: str, content_type: str, requested_with: str) -> bool:
 
 
 def best_language(accept_language: str) -> str:
-    """The language an ``Accept-Language`` header prefers most (its first
-    tag of the highest quality, ``*`` and ``q=0`` left out), else ``en``;
-    ``Outcome.message_for`` falls back to English for one it lacks."""
-    best, best_q = "en", 0.0
-    for part in (accept_language or "").split(","):
-        tag, _, params = part.partition(";")
-        tag = tag.strip()
-        q = 1.0
-        for param in params.split(";"):
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if tag and tag != "*" and q > best_q:
-            best, best_q = tag, q
-    return best
+    """The core's choice: the first tag of the highest quality in an
+    ``Accept-Language`` header (``*`` and ``q=0`` left out), else ``en``."""
+    return _native.preferred_language(accept_language or "")
 
 
 def failure_json(outcome: Outcome, lang: str = "en", message: Optional[str] = None) -> str:

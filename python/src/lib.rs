@@ -92,6 +92,12 @@ mod _native {
         passgate_core::wants_json(accept, content_type, requested_with)
     }
 
+    /// The language an Accept-Language header prefers (else `en`).
+    #[pyfunction]
+    fn preferred_language(accept_language: &str) -> String {
+        passgate_core::preferred_language(accept_language)
+    }
+
     /// The HTML failure page for a (translated) message.
     #[pyfunction]
     fn failure_page(message: &str, lang: &str) -> String {

@@ -19,11 +19,11 @@ require_relative "passgate/outcome"
 require_relative "passgate/verifier"
 
 module Passgate
-  # The request methods every helper (Passgate::Rack, Passgate::Rails'
-  # require_captcha, Passgate::Sinatra's require_captcha!) lets through
-  # unverified: the safe methods of RFC 9110 section 9.2.1. Any other method
-  # (POST, PUT, PATCH, DELETE, an extension method) is verified.
-  SAFE_METHODS = %w[GET HEAD OPTIONS TRACE].freeze
+  # SAFE_METHODS (set by the native extension, from the core): the request
+  # methods every helper (Passgate::Rack, Passgate::Rails' require_captcha,
+  # Passgate::Sinatra's require_captcha!) lets through unverified, the safe
+  # methods of RFC 9110 section 9.2.1. Any other method (POST, PUT, PATCH,
+  # DELETE, an extension method) is verified.
 
   autoload :Rack, "passgate/rack"
   # register Passgate::Sinatra (needs the sinatra gem).

@@ -92,8 +92,9 @@ module Passgate
       Passgate.wants_json?(env["HTTP_ACCEPT"].to_s, env["CONTENT_TYPE"].to_s, env["HTTP_X_REQUESTED_WITH"].to_s)
     end
 
+    # The core's choice: the first tag of the highest quality, else "en".
     def self.language(env)
-      env["HTTP_ACCEPT_LANGUAGE"].to_s.split(",").first.to_s.split(";").first.to_s.strip.then { |l| l.empty? ? "en" : l }
+      Passgate.preferred_language(env["HTTP_ACCEPT_LANGUAGE"].to_s)
     end
 
     def self.failure_response(outcome, json:, lang: "en")

@@ -82,12 +82,18 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     module.const_set("FORM_FIELDS", fields)?;
     module.define_module_function("wants_json?", function!(wants_json, 3))?;
     module.define_module_function("failure_page", function!(failure_page, 2))?;
+    module.define_module_function("preferred_language", function!(preferred_language, 1))?;
     Ok(())
 }
 
 /// Whether a failed request should get JSON (framework helpers).
 fn wants_json(accept: String, content_type: String, requested_with: String) -> bool {
     passgate_core::wants_json(&accept, &content_type, &requested_with)
+}
+
+/// The language an Accept-Language header prefers (else `en`).
+fn preferred_language(accept_language: String) -> String {
+    passgate_core::preferred_language(&accept_language)
 }
 
 /// The HTML failure page for a (translated) message.
