@@ -3,4 +3,5 @@
 
 pub mod conformance;
 pub mod demo;
+pub mod doctor;
 pub mod mock;

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use passgate_cli::{demo, mock};
+use passgate_cli::{demo, doctor, mock};
 use passgate_core::{IssueRequest, Options, ValidateRequest, Verifier};
 
 /// passgate — server-side CAPTCHA pass-token verification.
@@ -80,9 +80,21 @@ enum Command {
         /// The hCaptcha site key accepted as `sitekey`.
         #[arg(long, default_value = mock::DEFAULT_SITE_KEY)]
         site_key: String,
+        /// Seconds added to every answer's Date header (a skewed clock).
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+        date_skew_s: i64,
         /// Exit when standard input closes (for test harnesses).
         #[arg(long)]
         exit_with_stdin: bool,
+    },
+    /// Check this deployment: configuration, connection to the provider,
+    /// keys, clock and replay store, read from the environment as the
+    /// bindings read it. Exits 0 when nothing fails, 1 when a check fails
+    /// (warnings do not fail), 2 on a usage error.
+    Doctor {
+        /// Print the checks as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Walk through the failure modes against a built-in emulator.
     Demo,
@@ -221,6 +233,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             app_secret,
             secret_key,
             site_key,
+            date_skew_s,
             exit_with_stdin,
         } => {
             let bind: SocketAddr = format!("{host}:{port}")
@@ -234,6 +247,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 secret_key,
                 site_key,
                 tls,
+                date_skew_s,
                 ..mock::MockOptions::default()
             };
             run_mock(bind, options, script, ca_out, exit_with_stdin)
@@ -256,6 +270,19 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Doctor { json } => {
+            let report = doctor::run(&|name| std::env::var(name).ok());
+            if json {
+                print_json(&report.to_json());
+            } else {
+                print!("{}", report.to_text());
+            }
+            Ok(if report.failed() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Demo => demo::run(&mut std::io::stdout()).map(|ok| {
             if ok {

@@ -44,6 +44,9 @@ pub struct MockOptions {
     pub site_key: String,
     pub tls: bool,
     pub scripts: HashMap<String, Behaviour>,
+    /// Seconds added to every answer's `Date` header (a provider whose clock,
+    /// or this host's, is off); 0 sends the true time.
+    pub date_skew_s: i64,
 }
 
 impl Default for MockOptions {
@@ -56,6 +59,7 @@ impl Default for MockOptions {
             site_key: DEFAULT_SITE_KEY.into(),
             tls: false,
             scripts: HashMap::new(),
+            date_skew_s: 0,
         }
     }
 }
@@ -105,6 +109,7 @@ pub struct State {
     app_secret: String,
     secret_key: String,
     site_key: String,
+    date_skew_s: i64,
     counters: Counters,
     tokens: Mutex<Tokens>,
 }
@@ -335,6 +340,7 @@ pub async fn bind(options: MockOptions) -> std::io::Result<Bound> {
             app_secret: options.app_secret,
             secret_key: options.secret_key,
             site_key: options.site_key,
+            date_skew_s: options.date_skew_s,
             counters: Counters::default(),
             tokens: Mutex::new(Tokens {
                 scripts: options.scripts,
@@ -410,11 +416,13 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(
         }
         let reply = route(state, &request).await;
         let keep_alive = request.keep_alive;
+        let date = http::http_date(now_s().saturating_add(state.date_skew_s));
         let written = match reply {
             Reply::Json(status, body) => {
                 let body = body.to_string();
                 http::write_response(
                     stream,
+                    &date,
                     status,
                     reason_phrase(status),
                     "application/json",
@@ -424,11 +432,19 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(
                 .await
             }
             Reply::Redirect(status, location, body) => {
-                http::write_redirect(stream, status, &location, body.to_string().as_bytes()).await
+                http::write_redirect(
+                    stream,
+                    status,
+                    &location,
+                    &date,
+                    body.to_string().as_bytes(),
+                )
+                .await
             }
             Reply::Asset(status, content_type, body) => {
                 http::write_response(
                     stream,
+                    &date,
                     status,
                     reason_phrase(status),
                     content_type,
@@ -440,6 +456,7 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(
             Reply::Raw(status, body) => {
                 http::write_response(
                     stream,
+                    &date,
                     status,
                     reason_phrase(status),
                     "text/html",

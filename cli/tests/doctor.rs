@@ -1,0 +1,450 @@
+//! `passgate doctor` as a user runs it, against `passgate mock` and broken
+//! set-ups: a working one, a wrong secret, swapped CaptchaLa keys, an
+//! untrusted certificate (and the same with ca_file), Redis down and up, a
+//! skewed Date, a bad setting.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use passgate_cli::mock::{
+    MockOptions, MockServer, DEFAULT_APP_KEY, DEFAULT_APP_SECRET, DEFAULT_SECRET_KEY,
+};
+use serde_json::Value;
+
+/// Run `passgate doctor` with exactly `env` (nothing inherited but PATH).
+fn doctor(env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_passgate"));
+    command.arg("doctor").args(args).env_clear();
+    if let Ok(path) = std::env::var("PATH") {
+        command.env("PATH", path);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("run passgate doctor")
+}
+
+fn captchala_env(base_url: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("CAPTCHALA_APP_KEY", DEFAULT_APP_KEY.to_string()),
+        ("CAPTCHALA_APP_SECRET", DEFAULT_APP_SECRET.to_string()),
+        ("PASSGATE_API_BASE", base_url.to_string()),
+        ("PASSGATE_ENVIRONMENT", "development".to_string()),
+    ]
+}
+
+fn run(env: &[(&'static str, String)], json: bool) -> (Output, Value) {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let output = doctor(&env, if json { &["--json"] } else { &[] });
+    let value = if json {
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): {}",
+                String::from_utf8_lossy(&output.stdout)
+            )
+        })
+    } else {
+        Value::Null
+    };
+    (output, value)
+}
+
+fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name} in {report:#}"))
+}
+
+fn status(report: &Value, name: &str) -> String {
+    check(report, name)["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+}
+
+#[test]
+fn a_working_captchala_set_up_passes_every_check() {
+    let mock = common::mock();
+    let env = captchala_env(&mock.base_url);
+    let (output, report) = run(&env, true);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["ok"], true);
+    let names: Vec<&str> = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "configuration",
+            "connection",
+            "keys",
+            "clock",
+            "replay_store"
+        ]
+    );
+    for c in report["checks"].as_array().expect("checks") {
+        assert_eq!(c["status"], "pass", "{c:#}");
+    }
+    let configuration = check(&report, "configuration");
+    assert!(configuration["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("development"));
+    let details = configuration["details"].to_string();
+    assert!(details.contains("******** (set)"), "{details}");
+    assert!(
+        details.contains("environment CAPTCHALA_APP_SECRET"),
+        "{details}"
+    );
+    assert!(details.contains("(default)"), "{details}");
+
+    // The human table: one mark per check, every one a ✓.
+    let (output, _) = run(&env, false);
+    assert_eq!(output.status.code(), Some(0));
+    let table = text(&output);
+    assert_eq!(table.matches('✓').count(), 5, "{table}");
+    assert!(!table.contains('✗'), "{table}");
+    assert!(table.contains("0 failed"), "{table}");
+}
+
+#[test]
+fn the_output_never_holds_a_secret_or_the_probe_token() {
+    let mock = common::mock();
+    let secret = "doctor-secret-never-printed";
+    let env = vec![
+        ("CAPTCHALA_APP_KEY", DEFAULT_APP_KEY.to_string()),
+        ("CAPTCHALA_APP_SECRET", secret.to_string()),
+        ("PASSGATE_API_BASE", mock.base_url.clone()),
+        ("PASSGATE_ENVIRONMENT", "development".to_string()),
+        (
+            "PASSGATE_REPLAY_STORE",
+            "redis://:redis-password-never-printed@127.0.0.1:1/0".to_string(),
+        ),
+        (
+            "HTTPS_PROXY",
+            "http://user:proxy-password-never-printed@127.0.0.1:3128".to_string(),
+        ),
+    ];
+    for json in [false, true] {
+        let (output, _) = run(&env, json);
+        let all = text(&output);
+        for needle in [
+            secret,
+            "redis-password-never-printed",
+            "proxy-password-never-printed",
+            "passgate-doctor-probe",
+        ] {
+            assert!(!all.contains(needle), "{needle} printed:\n{all}");
+        }
+        assert!(all.contains("HTTPS_PROXY"), "{all}");
+    }
+}
+
+#[test]
+fn a_wrong_siteverify_secret_fails_the_keys_check() {
+    let mock = common::mock();
+    let env = vec![
+        ("PASSGATE_PROVIDER", "turnstile".to_string()),
+        (
+            "PASSGATE_SECRET_KEY",
+            "0x4AAAAAAAwrongwrongwrongwrongwrongAA".to_string(),
+        ),
+        ("PASSGATE_API_BASE", mock.base_url.clone()),
+        ("PASSGATE_ENVIRONMENT", "development".to_string()),
+    ];
+    let (output, report) = run(&env, true);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    assert_eq!(report["ok"], false);
+    let keys = check(&report, "keys");
+    assert_eq!(keys["status"], "fail", "{keys:#}");
+    assert!(keys["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("invalid-input-secret"));
+    let advice = keys["advice"].as_str().unwrap_or_default();
+    assert!(advice.contains("another site or environment"), "{advice}");
+
+    // A secret shaped like a Turnstile site key: probably swapped.
+    let swapped = vec![
+        ("PASSGATE_PROVIDER", "turnstile".to_string()),
+        (
+            "PASSGATE_SECRET_KEY",
+            "0x4AAAAAAAAAAAAAAAAAAAAA".to_string(),
+        ),
+        ("PASSGATE_API_BASE", mock.base_url.clone()),
+        ("PASSGATE_ENVIRONMENT", "development".to_string()),
+    ];
+    let (_, report) = run(&swapped, true);
+    let advice = check(&report, "keys")["advice"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(advice.contains("swapped"), "{advice}");
+
+    // The right secret passes.
+    let right = vec![
+        ("PASSGATE_PROVIDER", "turnstile".to_string()),
+        ("PASSGATE_SECRET_KEY", DEFAULT_SECRET_KEY.to_string()),
+        ("PASSGATE_API_BASE", mock.base_url.clone()),
+        ("PASSGATE_ENVIRONMENT", "development".to_string()),
+    ];
+    let (output, report) = run(&right, true);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    assert_eq!(status(&report, "keys"), "pass");
+}
+
+#[test]
+fn a_site_key_of_another_provider_is_a_warning() {
+    let mock = common::mock();
+    let env = vec![
+        ("PASSGATE_PROVIDER", "turnstile".to_string()),
+        ("PASSGATE_SECRET_KEY", DEFAULT_SECRET_KEY.to_string()),
+        (
+            "PASSGATE_SITE_KEY",
+            "6LcAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_string(),
+        ),
+        ("PASSGATE_API_BASE", mock.base_url.clone()),
+        ("PASSGATE_ENVIRONMENT", "development".to_string()),
+    ];
+    let (output, report) = run(&env, true);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "warnings do not fail: {report:#}"
+    );
+    let keys = check(&report, "keys");
+    assert_eq!(keys["status"], "warn", "{keys:#}");
+    assert!(
+        keys["details"].to_string().contains("recaptcha"),
+        "{keys:#}"
+    );
+}
+
+#[test]
+fn swapped_captchala_keys_fail_the_keys_check() {
+    let mock = common::mock();
+    let env = vec![
+        ("CAPTCHALA_APP_KEY", DEFAULT_APP_SECRET.to_string()),
+        ("CAPTCHALA_APP_SECRET", DEFAULT_APP_KEY.to_string()),
+        ("PASSGATE_API_BASE", mock.base_url.clone()),
+        ("PASSGATE_ENVIRONMENT", "development".to_string()),
+    ];
+    let (output, report) = run(&env, true);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let keys = check(&report, "keys");
+    assert_eq!(keys["status"], "fail", "{keys:#}");
+    assert!(keys["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("invalid_app_key"));
+    assert!(keys["advice"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("swapped"));
+    // The connection itself was fine.
+    assert_eq!(status(&report, "connection"), "pass");
+}
+
+#[test]
+fn an_untrusted_certificate_fails_with_the_ca_file_advice_and_ca_file_fixes_it() {
+    let mock = MockServer::start(MockOptions {
+        tls: true,
+        ..MockOptions::default()
+    })
+    .expect("tls mock");
+    let env = captchala_env(&mock.base_url);
+    let (output, report) = run(&env, true);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let connection = check(&report, "connection");
+    assert_eq!(connection["status"], "fail", "{connection:#}");
+    assert!(connection["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("not trusted"));
+    let advice = connection["advice"].as_str().unwrap_or_default();
+    assert!(
+        advice.contains("ca_file") && advice.contains("PASSGATE_CA_FILE"),
+        "{advice}"
+    );
+    assert_eq!(status(&report, "keys"), "skip");
+
+    let ca_path =
+        std::env::temp_dir().join(format!("passgate-doctor-ca-{}.pem", std::process::id()));
+    std::fs::write(&ca_path, mock.ca_pem.as_deref().expect("ca pem")).expect("write ca");
+    let mut env = env;
+    env.push(("PASSGATE_CA_FILE", ca_path.to_string_lossy().into_owned()));
+    let (output, report) = run(&env, true);
+    let _ = std::fs::remove_file(&ca_path);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    let connection = check(&report, "connection");
+    assert_eq!(connection["status"], "pass", "{connection:#}");
+    assert!(
+        connection["details"].to_string().contains("handshake in"),
+        "{connection:#}"
+    );
+    assert_eq!(status(&report, "keys"), "pass");
+}
+
+#[test]
+fn a_closed_api_port_fails_the_connection_check() {
+    let port = free_port();
+    let env = captchala_env(&format!("http://127.0.0.1:{port}"));
+    let (output, report) = run(&env, true);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let connection = check(&report, "connection");
+    assert_eq!(connection["status"], "fail", "{connection:#}");
+    assert!(connection["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("TCP"));
+}
+
+#[test]
+fn a_skewed_provider_date_warns_but_does_not_fail() {
+    let mock = common::MockProcess::spawn(&["--date-skew-s=-600"]);
+    let env = captchala_env(&mock.base_url);
+    let (output, report) = run(&env, true);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    let clock = check(&report, "clock");
+    assert_eq!(clock["status"], "warn", "{clock:#}");
+    assert!(
+        clock["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ahead"),
+        "{clock:#}"
+    );
+    assert!(
+        clock["advice"].as_str().unwrap_or_default().contains("NTP"),
+        "{clock:#}"
+    );
+
+    // Within clock_skew_s / 2: no warning.
+    let near = common::MockProcess::spawn(&["--date-skew-s=5"]);
+    let (_, report) = run(&captchala_env(&near.base_url), true);
+    assert_eq!(status(&report, "clock"), "pass", "{report:#}");
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+#[test]
+fn redis_down_fails_the_replay_store_check() {
+    let mock = common::mock();
+    let mut env = captchala_env(&mock.base_url);
+    env.push((
+        "PASSGATE_REPLAY_STORE",
+        format!("redis://127.0.0.1:{}/0", free_port()),
+    ));
+    let (output, report) = run(&env, true);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let store = check(&report, "replay_store");
+    assert_eq!(store["status"], "fail", "{store:#}");
+    assert!(store["advice"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("PASSGATE_REPLAY_STORE"));
+    // The keys check does not depend on the store.
+    assert_eq!(status(&report, "keys"), "pass");
+}
+
+struct RedisServer(Child);
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn redis_up_passes_with_ping_and_a_claim_round_trip() {
+    let port = free_port();
+    let server = RedisServer(
+        Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--requirepass",
+                "doctor-redis-pw",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server (Debian package redis-server) must be installed"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "redis-server did not start");
+        std::thread::sleep(Duration::from_millis(20)); // polling a port that is not open yet
+    }
+    let mock = common::mock();
+    let mut env = captchala_env(&mock.base_url);
+    env.push((
+        "PASSGATE_REPLAY_STORE",
+        format!("redis://:doctor-redis-pw@127.0.0.1:{port}/0"),
+    ));
+    let (output, report) = run(&env, true);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    let store = check(&report, "replay_store");
+    assert_eq!(store["status"], "pass", "{store:#}");
+    let details = store["details"].to_string();
+    assert!(
+        details.contains("PONG") && details.contains("SET NX PX"),
+        "{details}"
+    );
+    assert!(!report.to_string().contains("doctor-redis-pw"));
+    drop(server);
+}
+
+#[test]
+fn a_bad_setting_is_a_failed_configuration_check_naming_it() {
+    let mock = common::mock();
+    let mut env = captchala_env(&mock.base_url);
+    env.push(("PASSGATE_TIMEOUT_MS", "0".to_string()));
+    let (output, report) = run(&env, true);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let configuration = check(&report, "configuration");
+    assert_eq!(configuration["status"], "fail");
+    let summary = configuration["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("timeout_ms") && summary.contains("PASSGATE_TIMEOUT_MS"),
+        "{summary}"
+    );
+    for name in ["connection", "keys", "clock", "replay_store"] {
+        assert_eq!(status(&report, name), "skip");
+    }
+
+    // A missing secret in production names it too.
+    let env = vec![("CAPTCHALA_APP_KEY", DEFAULT_APP_KEY.to_string())];
+    let (output, report) = run(&env, true);
+    assert_eq!(output.status.code(), Some(1));
+    let summary = check(&report, "configuration")["summary"].to_string();
+    assert!(summary.contains("app_secret"), "{summary}");
+    assert!(summary.contains("CAPTCHALA_APP_SECRET"), "{summary}");
+}
+
+#[test]
+fn a_usage_error_exits_2() {
+    let output = doctor(&[], &["--no-such-flag"]);
+    assert_eq!(output.status.code(), Some(2));
+}
