@@ -5,8 +5,11 @@
 
 mod common;
 
-use std::net::TcpListener;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use passgate_cli::mock::{
@@ -296,6 +299,106 @@ fn an_untrusted_certificate_fails_with_the_ca_file_advice_and_ca_file_fixes_it()
         "{connection:#}"
     );
     assert_eq!(status(&report, "keys"), "pass");
+}
+
+/// A CONNECT proxy on a free port; counts the tunnels it opened.
+fn connect_proxy() -> (u16, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+    let port = listener.local_addr().expect("addr").port();
+    let tunnels = Arc::new(AtomicUsize::new(0));
+    let counter = tunnels.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { continue };
+            let counter = counter.clone();
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read(&mut byte).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let mut words = head.split_whitespace();
+                let (Some("CONNECT"), Some(target)) = (words.next(), words.next()) else {
+                    let _ = client.write_all(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n");
+                    return;
+                };
+                let Ok(upstream) = TcpStream::connect(target) else {
+                    let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
+                    return;
+                };
+                counter.fetch_add(1, Ordering::SeqCst);
+                let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                let (Ok(mut client_in), Ok(mut upstream_out)) =
+                    (client.try_clone(), upstream.try_clone())
+                else {
+                    return;
+                };
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut client_in, &mut upstream_out);
+                    let _ = upstream_out.shutdown(std::net::Shutdown::Write);
+                });
+                let mut upstream_in = upstream;
+                let _ = std::io::copy(&mut upstream_in, &mut client);
+                let _ = client.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    (port, tunnels)
+}
+
+#[test]
+fn https_proxy_is_used_as_the_core_uses_it() {
+    let mock = MockServer::start(MockOptions {
+        tls: true,
+        ..MockOptions::default()
+    })
+    .expect("tls mock");
+    let ca_path = std::env::temp_dir().join(format!(
+        "passgate-doctor-proxy-ca-{}.pem",
+        std::process::id()
+    ));
+    std::fs::write(&ca_path, mock.ca_pem.as_deref().expect("ca pem")).expect("write ca");
+    let (port, tunnels) = connect_proxy();
+    let mut env = captchala_env(&mock.base_url);
+    env.push(("PASSGATE_CA_FILE", ca_path.to_string_lossy().into_owned()));
+    env.push((
+        "HTTPS_PROXY",
+        format!("http://doctor:proxy-pw-never-printed@127.0.0.1:{port}"),
+    ));
+    let (output, report) = run(&env, true);
+    let _ = std::fs::remove_file(&ca_path);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    let connection = check(&report, "connection");
+    assert_eq!(connection["status"], "pass", "{connection:#}");
+    assert!(
+        connection["details"].to_string().contains("proxy_tunnel"),
+        "{connection:#}"
+    );
+    // The doctor's own tunnel and the core's (the keys check).
+    assert!(tunnels.load(Ordering::SeqCst) >= 2);
+    assert_eq!(status(&report, "keys"), "pass");
+    assert!(!text(&output).contains("proxy-pw-never-printed"));
+
+    // A proxy that is down fails the connection check with proxy advice.
+    let mut env = captchala_env(&mock.base_url);
+    env.push(("HTTPS_PROXY", format!("http://127.0.0.1:{}", free_port())));
+    let (output, report) = run(&env, true);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let connection = check(&report, "connection");
+    assert_eq!(connection["status"], "fail", "{connection:#}");
+
+    // NO_PROXY naming the host: straight to the API again.
+    env.push(("NO_PROXY", "127.0.0.1".to_string()));
+    let (_, report) = run(&env, true);
+    let connection = check(&report, "connection");
+    assert!(
+        !connection["details"].to_string().contains("proxy_tunnel"),
+        "{connection:#}"
+    );
 }
 
 #[test]
