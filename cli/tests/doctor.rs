@@ -547,6 +547,43 @@ fn a_bad_setting_is_a_failed_configuration_check_naming_it() {
 }
 
 #[test]
+fn test_mode_skips_the_network_and_test_secrets_in_production_fail() {
+    let env = vec![
+        ("PASSGATE_MODE", "test".to_string()),
+        ("PASSGATE_ENVIRONMENT", "ci".to_string()),
+        ("PASSGATE_SECRET_KEY", "ignored-for-captchala".to_string()),
+    ];
+    let (output, report) = run(&env, true);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    assert_eq!(status(&report, "connection"), "skip");
+    assert_eq!(status(&report, "keys"), "skip");
+    let details = check(&report, "configuration")["details"].to_string();
+    assert!(
+        details.contains("PASSGATE_SECRET_KEY (set, but not used"),
+        "{details}"
+    );
+    assert!(!details.contains("ignored-for-captchala"), "{details}");
+
+    let env = vec![
+        ("PASSGATE_PROVIDER", "turnstile".to_string()),
+        (
+            "PASSGATE_SECRET_KEY",
+            "1x0000000000000000000000000000000AA".to_string(),
+        ),
+    ];
+    let (output, report) = run(&env, true);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let configuration = check(&report, "configuration");
+    assert_eq!(configuration["status"], "fail");
+    let summary = configuration["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("secret_key") && summary.contains("test secret"),
+        "{summary}"
+    );
+    assert!(!summary.contains("1x0000"), "{summary}");
+}
+
+#[test]
 fn a_usage_error_exits_2() {
     let output = doctor(&[], &["--no-such-flag"]);
     assert_eq!(output.status.code(), Some(2));

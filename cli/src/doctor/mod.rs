@@ -247,6 +247,23 @@ fn configuration(
     for spec in OPTIONS.iter().filter(|s| s.applies_to(provider)) {
         check = check.detail(spec.name, describe_option(spec, &given, lookup));
     }
+    let ignored: Vec<String> = OPTIONS
+        .iter()
+        .filter(|s| !s.applies_to(provider))
+        .filter_map(|s| s.env)
+        .filter(|var| lookup(var).is_some_and(|v| !v.is_empty()))
+        .map(str::to_string)
+        .collect();
+    if !ignored.is_empty() {
+        check = check.detail(
+            "ignored",
+            format!(
+                "{} (set, but not used by provider {})",
+                ignored.join(", "),
+                provider.as_str()
+            ),
+        );
+    }
     let config = match Config::resolve(options.clone()) {
         Ok(config) => config,
         Err(error) => {
