@@ -9,6 +9,7 @@
 
 mod keys;
 mod net;
+mod proxy;
 mod store;
 
 use std::time::Duration;
