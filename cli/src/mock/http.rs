@@ -142,6 +142,20 @@ pub async fn write_truncated<S: AsyncWrite + Unpin>(stream: &mut S) -> std::io::
     stream.flush().await
 }
 
+/// Days since 1970-01-01 as (year, month 1-12, day 1-31): Howard Hinnant's
+/// civil_from_days.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
 /// `secs` (unix seconds) as an HTTP `Date` (IMF-fixdate, RFC 9110 §5.6.7):
 /// `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub fn http_date(secs: i64) -> String {
@@ -151,16 +165,7 @@ pub fn http_date(secs: i64) -> String {
     ];
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = civil_from_days(days);
     format!(
         "{}, {day:02} {} {year:04} {:02}:{:02}:{:02} GMT",
         DAYS[days.rem_euclid(7) as usize],

@@ -45,16 +45,7 @@ fn now_ms() -> i64 {
 fn iso8601(ms: i64, with_millis: bool) -> String {
     let secs = ms.div_euclid(1000);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = http::civil_from_days(days);
     let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
     let fraction = if with_millis {
         format!(".{:03}", ms.rem_euclid(1000))
