@@ -7,11 +7,11 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
+use common::{free_port, RedisServer};
 use passgate_cli::mock::{
     MockOptions, MockServer, DEFAULT_APP_KEY, DEFAULT_APP_SECRET, DEFAULT_SECRET_KEY,
 };
@@ -441,14 +441,6 @@ fn a_skewed_provider_date_warns_but_does_not_fail() {
     assert_eq!(status(&report, "clock"), "pass", "{report:#}");
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
 #[test]
 fn redis_down_fails_the_replay_store_check() {
     let mock = common::mock();
@@ -469,37 +461,10 @@ fn redis_down_fails_the_replay_store_check() {
     assert_eq!(status(&report, "keys"), "pass");
 }
 
-struct RedisServer(Child);
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn redis_up_passes_with_ping_and_a_claim_round_trip() {
-    let port = free_port();
-    let server = RedisServer(
-        Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .args([
-                "--port",
-                &port.to_string(),
-                "--requirepass",
-                "doctor-redis-pw",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server (Debian package redis-server) must be installed"),
-    );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(Duration::from_millis(20)); // polling a port that is not open yet
-    }
+    let server = RedisServer::start(free_port(), Some("doctor-redis-pw"));
+    let port = server.port;
     let mock = common::mock();
     let mut env = captchala_env(&mock.base_url);
     env.push((

@@ -3,65 +3,14 @@
 
 mod common;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
+use common::{free_port, RedisServer};
 use passgate_cli::mock::ThrowawayCerts;
 use passgate_core::{Options, OutcomeCode, RedisStore, ReplayStore, ValidateRequest, Verifier};
-
-struct RedisServer {
-    port: u16,
-    child: Child,
-}
-
-impl RedisServer {
-    fn start(port: u16, password: Option<&str>) -> RedisServer {
-        let mut args = vec!["--port".to_string(), port.to_string()];
-        if let Some(password) = password {
-            args.extend(["--requirepass".to_string(), password.to_string()]);
-        }
-        RedisServer::start_with(port, &args)
-    }
-
-    /// `port` is where the server is reachable (plain or TLS, as `args` say).
-    fn start_with(port: u16, args: &[String]) -> RedisServer {
-        let child = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server (Debian package redis-server) must be installed");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20)); // polling a port that is not open yet
-        }
-        RedisServer { port, child }
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
 
 fn redis_verifier(base_url: &str, url: &str, tweak: impl FnOnce(&mut Options)) -> Verifier {
     let mut options = Options {

@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use passgate_cli::mock::{Behaviour, MockOptions, MockServer, DEFAULT_APP_KEY, DEFAULT_APP_SECRET};
 use passgate_core::{Config, Options, Verifier};
@@ -68,4 +70,57 @@ pub fn verifier(options: Options) -> Verifier {
 
 pub fn script(mock: &MockServer, token: &str, json: serde_json::Value) {
     mock.script(token, Behaviour::from_json(&json).expect("valid script"));
+}
+
+/// A `redis-server` on a loopback port, stopped on drop.
+pub struct RedisServer {
+    pub port: u16,
+    child: Child,
+}
+
+impl RedisServer {
+    pub fn start(port: u16, password: Option<&str>) -> RedisServer {
+        let mut args = vec!["--port".to_string(), port.to_string()];
+        if let Some(password) = password {
+            args.extend(["--requirepass".to_string(), password.to_string()]);
+        }
+        RedisServer::start_with(port, &args)
+    }
+
+    /// `port` is where the server is reachable (plain or TLS, as `args` say).
+    pub fn start_with(port: u16, args: &[String]) -> RedisServer {
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server (Debian package redis-server) must be installed");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20)); // polling a port that is not open yet
+        }
+        RedisServer { port, child }
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A loopback port nothing listens on (yet).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
