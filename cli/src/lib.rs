@@ -3,5 +3,4 @@
 
 pub mod conformance;
 pub mod demo;
-pub mod doctor;
 pub mod mock;

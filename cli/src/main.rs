@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use passgate_cli::{demo, doctor, mock};
+use passgate_cli::{demo, mock};
+use passgate_core::doctor;
 use passgate_core::{IssueRequest, Options, ValidateRequest, Verifier};
 
 /// passgate — server-side CAPTCHA pass-token verification.
@@ -272,7 +273,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Doctor { json } => {
-            let report = doctor::run(&|name| std::env::var(name).ok());
+            let report = doctor::run(doctor::Input::from_env(&doctor::process_env));
             if json {
                 print_json(&report.to_json());
             } else {

@@ -8,11 +8,13 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod config;
+pub mod doctor;
 mod error;
 mod forksafe;
 mod http;
 mod log;
 mod messages;
+pub mod metrics;
 mod options;
 mod outcome;
 mod provider;

@@ -161,6 +161,7 @@ impl MemoryStore {
         let evicted = inner.make_room(now, self.max_entries.saturating_sub(1));
         if evicted > 0 {
             self.evictions.fetch_add(evicted, Ordering::Relaxed);
+            crate::metrics::record_live_evictions(evicted);
         }
         let claimed = now.max(inner.last_claimed.saturating_add(1));
         inner.last_claimed = claimed;

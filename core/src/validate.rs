@@ -51,6 +51,20 @@ fn non_empty(value: &Option<String>) -> Option<String> {
 
 fn finish(inner: &Inner, request: &ValidateRequest, trace: Trace, code: OutcomeCode) -> Outcome {
     let answer = trace.answer;
+    let total = trace.started.elapsed();
+    if inner.counted {
+        crate::metrics::record(crate::metrics::Validation {
+            provider: inner.provider.name(),
+            code,
+            total,
+            attempts: if trace.upstream_called {
+                trace.attempts
+            } else {
+                0
+            },
+            upstream: trace.upstream_latency,
+        });
+    }
     let log_fields = LogFields {
         event: "passgate.validate",
         outcome: code.as_str(),
@@ -68,7 +82,7 @@ fn finish(inner: &Inner, request: &ValidateRequest, trace: Trace, code: OutcomeC
         upstream_status: trace.upstream_status,
         upstream_error: answer.upstream_error.clone(),
         upstream_latency_ms: trace.upstream_latency.map(|d| d.as_secs_f64() * 1000.0),
-        latency_ms: trace.started.elapsed().as_secs_f64() * 1000.0,
+        latency_ms: total.as_secs_f64() * 1000.0,
         attempts: trace.attempts,
         replay_store: inner.store.label(),
         replay_evictions: inner.store.evictions(),
@@ -160,9 +174,13 @@ async fn decide(
             Ok(Some(claim)) => claimed = Some(claim),
             Ok(None) => return OutcomeCode::Replayed,
             Err(_) if config.policy.fail_open_on_store_error => {
+                crate::metrics::record_store_error(inner.store.label());
                 trace.policy = Some("fail_open_on_store_error");
             }
-            Err(_) => return OutcomeCode::StoreUnavailable,
+            Err(_) => {
+                crate::metrics::record_store_error(inner.store.label());
+                return OutcomeCode::StoreUnavailable;
+            }
         }
     }
 
@@ -177,7 +195,14 @@ async fn decide(
 
     if let Some(claim) = claimed.filter(|_| code.releases_claim()) {
         // Best effort: if the store fails now, the claim expires by TTL.
-        let _ = inner.store.release(&token.fingerprint, claim).await;
+        if inner
+            .store
+            .release(&token.fingerprint, claim)
+            .await
+            .is_err()
+        {
+            crate::metrics::record_store_error(inner.store.label());
+        }
     }
     code
 }

@@ -80,6 +80,7 @@ fn inner_with(
             calls: calls.clone(),
             binds_uid,
         }),
+        counted: true,
     };
     Harness { inner, calls }
 }

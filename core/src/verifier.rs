@@ -64,6 +64,9 @@ pub(crate) struct Inner {
     pub config: Config,
     pub store: Box<dyn ReplayStore>,
     pub provider: Box<dyn Provider>,
+    /// Whether validations count in the process's metrics (not the
+    /// doctor's probe).
+    pub counted: bool,
 }
 
 /// Verifies pass tokens. Cheap to clone; clones share the replay store.
@@ -114,8 +117,19 @@ impl Verifier {
                 config,
                 store,
                 provider,
+                counted: true,
             }),
         }
+    }
+
+    /// A verifier whose validations stay out of the process's metrics: the
+    /// doctor's probe is not traffic.
+    pub(crate) fn uncounted(config: Config) -> Verifier {
+        let mut verifier = Verifier::from_config(config);
+        if let Some(inner) = Arc::get_mut(&mut verifier.inner) {
+            inner.counted = false;
+        }
+        verifier
     }
 
     /// One verifier per distinct configuration in this process. For hosts

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use passgate_core::{redact_url, Config, RedisStore, ReplayStore, StoreSpec};
+use crate::{redact_url, Config, RedisStore, ReplayStore, StoreSpec};
 
 use super::{Check, Status};
 
@@ -85,11 +85,7 @@ fn redis_check(url: &str, prefix: &str, timeout: Duration, ca: Option<&[u8]>) ->
             Ok(store) => store,
             Err(why) => return fail(format!("Redis: {why}")),
         };
-        let probe = format!(
-            "doctor-{}-{}",
-            std::process::id(),
-            passgate_core::Claim::unique().0
-        );
+        let probe = format!("doctor-{}-{}", std::process::id(), crate::Claim::unique().0);
         let started = Instant::now();
         let claim = match store.claim(&probe, Duration::from_secs(10)).await {
             Ok(Some(claim)) => claim,

@@ -2,7 +2,7 @@
 //! core's own verifier (its HTTP client, proxy and CA settings); plus the
 //! key formats and test keys, which need no network.
 
-use passgate_core::{
+use crate::{
     is_development_environment, Config, Options, ProviderKind, StoreSpec, ValidateRequest, Verifier,
 };
 
@@ -114,7 +114,7 @@ pub fn keys(config: &Config, options: &Options) -> Check {
     // Ask the provider; the replay store plays no part here.
     let mut probe_config = config.clone();
     probe_config.store = StoreSpec::None;
-    let outcome = Verifier::from_config(probe_config).validate_blocking(ValidateRequest {
+    let outcome = Verifier::uncounted(probe_config).validate_blocking(ValidateRequest {
         token: Some(PROBE_TOKEN.into()),
         ..ValidateRequest::default()
     });

@@ -14,7 +14,7 @@ mod store;
 
 use std::time::Duration;
 
-use passgate_core::{
+use crate::{
     is_development_environment, Config, ConfigError, Mode, OptionKind, Options, ProviderKind,
     OPTIONS,
 };
@@ -150,11 +150,40 @@ pub const CHECKS: [&str; 5] = [
     "replay_store",
 ];
 
-/// Run every check with the environment `lookup` (`std::env::var` in
-/// production).
-pub fn run(lookup: &dyn Fn(&str) -> Option<String>) -> Report {
+/// What the doctor checks: the options a binding was given (none for the
+/// `passgate` command), where each came from, and the environment.
+pub struct Input<'a> {
+    /// Options as the caller gave them; the rest come from `lookup`.
+    pub options: Options,
+    /// `(option, source)` for given options whose source is not simply
+    /// "given": `"php.ini"`, `"settings.PASSGATE"`, `"config.passgate"`.
+    pub sources: Vec<(&'static str, String)>,
+    /// The environment (`std::env::var` in production, a map in tests).
+    pub lookup: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl<'a> Input<'a> {
+    /// Nothing given: every setting from the environment `lookup`.
+    pub fn from_env(lookup: &'a dyn Fn(&str) -> Option<String>) -> Input<'a> {
+        Input {
+            options: Options::default(),
+            sources: Vec::new(),
+            lookup,
+        }
+    }
+}
+
+/// The process environment, for [`Input::from_env`].
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Run every check. Blocking: the network checks run on a runtime of their
+/// own and each is bounded by `timeout_ms`.
+pub fn run(input: Input<'_>) -> Report {
+    let lookup = input.lookup;
     let mut report = Report::default();
-    let (check, config, options) = configuration(lookup);
+    let (check, config, options) = configuration(&input);
     report.checks.push(check);
     let (Some(config), Some(options)) = (config, options) else {
         for name in &CHECKS[1..] {
@@ -195,13 +224,10 @@ pub fn run(lookup: &dyn Fn(&str) -> Option<String>) -> Report {
 
 /// Where an option's value came from and what it is, safe to print.
 fn describe_option(
-    spec: &passgate_core::OptionSpec,
+    spec: &crate::OptionSpec,
     given: &[(&'static str, String)],
-    lookup: &dyn Fn(&str) -> Option<String>,
+    input: &Input<'_>,
 ) -> String {
-    let from_env = spec
-        .env
-        .and_then(|var| lookup(var).filter(|v| !v.is_empty()).map(|_| var));
     let value = given.iter().find(|(name, _)| *name == spec.name);
     let shown = match (value, spec.kind) {
         (Some(_), OptionKind::Secret) => "******** (set)".to_string(),
@@ -209,18 +235,35 @@ fn describe_option(
         (None, OptionKind::Secret) => "(not set)".to_string(),
         (None, _) => format!("{} (default)", spec.default.replace('`', "")),
     };
-    match (value, from_env) {
-        (Some(_), Some(var)) => format!("{shown}  [environment {var}]"),
-        (Some(_), None) => format!("{shown}  [given]"),
-        (None, _) => shown,
+    if value.is_none() {
+        return shown;
     }
+    let env_var = spec
+        .env
+        .filter(|var| (input.lookup)(var).is_some_and(|v| !v.is_empty()));
+    let named = input.sources.iter().find(|(name, _)| *name == spec.name);
+    let by_caller = input
+        .options
+        .given()
+        .iter()
+        .any(|(name, _)| *name == spec.name);
+    // A caller's value wins over the environment, as in the core.
+    let source = match (named, by_caller, env_var) {
+        (Some((_, source)), _, Some(var)) if source == "environment" => {
+            format!("environment {var}")
+        }
+        (Some((_, source)), _, _) => source.clone(),
+        (None, true, _) => "argument".into(),
+        (None, false, Some(var)) => format!("environment {var}"),
+        (None, false, None) => "given".into(),
+    };
+    format!("{shown}  [{source}]")
 }
 
 /// Check 1: every setting, where it came from, and whether the core accepts
 /// the whole.
-fn configuration(
-    lookup: &dyn Fn(&str) -> Option<String>,
-) -> (Check, Option<Config>, Option<Options>) {
+fn configuration(input: &Input<'_>) -> (Check, Option<Config>, Option<Options>) {
+    let lookup = input.lookup;
     let failed = |error: ConfigError| {
         let hint = OPTIONS
             .iter()
@@ -238,7 +281,7 @@ fn configuration(
             error.setting
         ))
     };
-    let options = match Options::default().with_env(lookup) {
+    let options = match input.options.clone().with_env(lookup) {
         Ok(options) => options,
         Err(error) => return (failed(error), None, None),
     };
@@ -246,7 +289,7 @@ fn configuration(
     let given = options.given();
     let mut check = Check::new("configuration", Status::Pass, "");
     for spec in OPTIONS.iter().filter(|s| s.applies_to(provider)) {
-        check = check.detail(spec.name, describe_option(spec, &given, lookup));
+        check = check.detail(spec.name, describe_option(spec, &given, input));
     }
     let ignored: Vec<String> = OPTIONS
         .iter()
@@ -374,5 +417,43 @@ mod tests {
             Some(951_782_400)
         );
         assert_eq!(super::parse_http_date("yesterday"), None);
+    }
+
+    /// A binding's doctor says where each setting came from: the caller,
+    /// a named source (php.ini, framework settings), or the environment.
+    #[test]
+    fn settings_say_where_they_came_from() {
+        let env = |name: &str| match name {
+            "PASSGATE_ENVIRONMENT" => Some("development".to_string()),
+            "CAPTCHALA_APP_SECRET" => Some("from-the-environment".to_string()),
+            _ => None,
+        };
+        let options = crate::Options {
+            app_key: Some("key-given".into()),
+            mode: Some("test".into()),
+            timeout_ms: Some(900),
+            ..crate::Options::default()
+        };
+        let report = super::run(super::Input {
+            options,
+            sources: vec![("timeout_ms", "settings.PASSGATE".into())],
+            lookup: &env,
+        });
+        let details = &report.checks[0].details;
+        let shown = |name: &str| {
+            details
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(shown("app_key"), "\"key-given\"  [argument]");
+        assert_eq!(shown("timeout_ms"), "900  [settings.PASSGATE]");
+        assert_eq!(
+            shown("app_secret"),
+            "******** (set)  [environment CAPTCHALA_APP_SECRET]"
+        );
+        assert!(!report.to_text().contains("from-the-environment"));
+        assert!(!report.failed(), "{}", report.to_text());
     }
 }

@@ -1,7 +1,7 @@
 //! `HTTPS_PROXY` as the core's client uses it: for https:// APIs only,
 //! honouring `NO_PROXY`, through a `CONNECT` tunnel.
 
-use passgate_core::Config;
+use crate::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
