@@ -416,6 +416,32 @@ fn a_closed_api_port_fails_the_connection_check() {
 }
 
 #[test]
+fn an_unreachable_backup_api_base_is_a_warning() {
+    let mock = common::mock();
+    let mut env = captchala_env(&mock.base_url);
+    let port = free_port();
+    env.push((
+        "PASSGATE_BACKUP_API_BASE",
+        format!("http://127.0.0.1:{port}"),
+    ));
+    let (output, report) = run(&env, true);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    let connection = check(&report, "connection");
+    assert_eq!(connection["status"], "warn", "{connection:#}");
+    let shown = connection.to_string();
+    assert!(shown.contains("offline_ tokens"), "{shown}");
+    assert!(shown.contains("PASSGATE_BACKUP_API_BASE"), "{shown}");
+
+    // The emulator serves the backup API too.
+    env.pop();
+    env.push(("PASSGATE_BACKUP_API_BASE", mock.base_url.clone()));
+    env.push(("PASSGATE_API_BASE", mock.base_url.clone()));
+    let (output, report) = run(&env, true);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    assert_eq!(status(&report, "connection"), "pass");
+}
+
+#[test]
 fn a_skewed_provider_date_warns_but_does_not_fail() {
     let mock = common::MockProcess::spawn(&["--date-skew-s=-600"]);
     let env = captchala_env(&mock.base_url);

@@ -7,7 +7,7 @@
 //! workers, gunicorn and puma workers each keep their own (docs/operations.md
 //! says how to aggregate).
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -100,6 +100,10 @@ struct Metrics {
     providers: [PerProvider; PROVIDERS],
     store_errors: [AtomicU64; STORES.len()],
     live_evictions: AtomicU64,
+    /// Claims held by this process's memory stores (expired ones not yet
+    /// swept included) and their summed `max_entries`: the fill level.
+    memory_entries: AtomicI64,
+    memory_capacity: AtomicI64,
 }
 
 impl Metrics {
@@ -108,6 +112,8 @@ impl Metrics {
             providers: [const { PerProvider::new() }; PROVIDERS],
             store_errors: [const { AtomicU64::new(0) }; STORES.len()],
             live_evictions: AtomicU64::new(0),
+            memory_entries: AtomicI64::new(0),
+            memory_capacity: AtomicI64::new(0),
         }
     }
 }
@@ -143,6 +149,28 @@ pub(crate) fn record_store_error(store: &str) {
 /// The memory store evicted `count` live claims early because it was full.
 pub(crate) fn record_live_evictions(count: u64) {
     METRICS.live_evictions.fetch_add(count, Relaxed);
+}
+
+/// This process's memory stores gained (or lost) `delta` claims.
+pub(crate) fn record_memory_entries(delta: i64) {
+    METRICS.memory_entries.fetch_add(delta, Relaxed);
+}
+
+/// A memory store of `delta` entries was made (or dropped, negative).
+pub(crate) fn record_memory_capacity(delta: i64) {
+    METRICS.memory_capacity.fetch_add(delta, Relaxed);
+}
+
+/// `(claims held, summed max_entries)` of this process's memory stores.
+pub fn memory_fill() -> (u64, u64) {
+    let held = METRICS.memory_entries.load(Relaxed).max(0) as u64;
+    let capacity = METRICS.memory_capacity.load(Relaxed).max(0) as u64;
+    (held, capacity)
+}
+
+/// Live claims the memory stores of this process evicted early.
+pub fn live_evictions() -> u64 {
+    METRICS.live_evictions.load(Relaxed)
 }
 
 /// This process's counters as JSON (the shape docs/operations.md shows):
@@ -245,6 +273,8 @@ impl Metrics {
             "upstream": upstream,
             "replay_store_errors": store_errors,
             "replay_live_evictions": self.live_evictions.load(Relaxed),
+        "replay_memory_entries": self.memory_entries.load(Relaxed).max(0),
+        "replay_memory_capacity": self.memory_capacity.load(Relaxed).max(0),
             "latency_buckets_s": LATENCY_BUCKETS_S,
         })
     }
@@ -309,6 +339,11 @@ impl Metrics {
         out.push_str(&format!(
         "# HELP passgate_replay_live_evictions_total Live claims the memory store evicted early because it was full.\n# TYPE passgate_replay_live_evictions_total counter\npassgate_replay_live_evictions_total {}\n",
         self.live_evictions.load(Relaxed)
+    ));
+        out.push_str(&format!(
+        "# HELP passgate_replay_memory_entries Claims held by this process's memory stores.\n# TYPE passgate_replay_memory_entries gauge\npassgate_replay_memory_entries {}\n# HELP passgate_replay_memory_capacity Claims this process's memory stores can hold (max_entries summed).\n# TYPE passgate_replay_memory_capacity gauge\npassgate_replay_memory_capacity {}\n",
+        self.memory_entries.load(Relaxed).max(0),
+        self.memory_capacity.load(Relaxed).max(0)
     ));
         out.push_str("# HELP passgate_validation_duration_seconds Time from the call to the outcome.\n# TYPE passgate_validation_duration_seconds histogram\n");
         for (provider, slot) in &used {

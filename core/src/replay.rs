@@ -132,6 +132,7 @@ fn key_of(fingerprint: &str) -> u64 {
 
 impl MemoryStore {
     pub fn new(max_entries: usize) -> Self {
+        crate::metrics::record_memory_capacity(max_entries.max(1) as i64);
         MemoryStore {
             max_entries: max_entries.max(1),
             epoch: Instant::now(),
@@ -157,6 +158,7 @@ impl MemoryStore {
         if inner.entries.get(&key).is_some_and(|&expiry| expiry > now) {
             return None;
         }
+        let held_before = inner.entries.len();
         let previous = inner.entries.get(&key).copied();
         let evicted = inner.make_room(now, self.max_entries.saturating_sub(1));
         if evicted > 0 {
@@ -172,6 +174,7 @@ impl MemoryStore {
         }
         inner.entries.insert(key, expiry);
         inner.order.push_back((key, expiry));
+        crate::metrics::record_memory_entries(inner.entries.len() as i64 - held_before as i64);
         Some(Claim(expiry))
     }
 
@@ -181,6 +184,7 @@ impl MemoryStore {
         let mut inner = self.lock();
         if inner.entries.get(&key) == Some(&claim.0) {
             inner.entries.remove(&key);
+            crate::metrics::record_memory_entries(-1);
         }
     }
 
@@ -251,6 +255,14 @@ impl MemoryInner {
             }
         }
         false
+    }
+}
+
+impl Drop for MemoryStore {
+    fn drop(&mut self) {
+        let held = self.inner.lock().entries.len() as i64;
+        crate::metrics::record_memory_entries(-held);
+        crate::metrics::record_memory_capacity(-(self.max_entries as i64));
     }
 }
 

@@ -204,7 +204,11 @@ pub fn run(input: Input<'_>) -> Report {
         ));
         None
     } else {
-        let (check, date) = net::connection(&config, lookup);
+        // The backup is checked when configured, or when both bases are the
+        // defaults (production as shipped).
+        let backup_too = config.provider == ProviderKind::CaptchaLa
+            && (options.backup_api_base.is_some() || options.api_base.is_none());
+        let (check, date) = net::connection(&config, backup_too, lookup);
         let reachable = check.status != Status::Fail;
         report.checks.push(check);
         if reachable {

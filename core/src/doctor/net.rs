@@ -31,8 +31,13 @@ fn ms(elapsed: Duration) -> String {
 
 /// The connection check and, when an answer came, its `Date` (unix seconds)
 /// or why there is none.
+///
+/// With `backup_too`, CaptchaLa's `backup_api_base` (where `offline_` tokens
+/// are validated) is reached as well; it failing is a warning, since only
+/// those tokens need it.
 pub fn connection(
     config: &Config,
+    backup_too: bool,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> (Check, Option<Result<i64, String>>) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -50,6 +55,34 @@ pub fn connection(
     let proxy = https_proxy(config, lookup);
     let via = proxy.as_ref().map(|p| format!("{}:{}", p.host, p.port));
     let (mut check, date) = runtime.block_on(probe(config, proxy));
+    if backup_too && config.backup_api_base != config.api_base {
+        let backup = Config {
+            api_base: config.backup_api_base.clone(),
+            ..config.clone()
+        };
+        let proxy = https_proxy(&backup, lookup);
+        let (reached, _) = runtime.block_on(probe(&backup, proxy));
+        let shown = redact_url(&backup.api_base);
+        if reached.status == Status::Fail {
+            check = check.detail("backup_api_base", format!("{shown}: {}", reached.summary));
+            if check.status == Status::Pass {
+                check.status = Status::Warn;
+                check.summary = format!(
+                    "{}; backup_api_base is not reachable (offline_ tokens will fail)",
+                    check.summary
+                );
+                let advice = reached.advice.unwrap_or_default().replace(
+                    "api_base (PASSGATE_API_BASE)",
+                    "backup_api_base (PASSGATE_BACKUP_API_BASE)",
+                );
+                check = check.advice(format!(
+                    "backup_api_base (PASSGATE_BACKUP_API_BASE): {advice}"
+                ));
+            }
+        } else {
+            check = check.detail("backup_api_base", format!("{shown}: reachable"));
+        }
+    }
     let mut proxies = Vec::new();
     for var in PROXY_VARS {
         if let Some(value) = lookup(var).filter(|v| !v.trim().is_empty()) {

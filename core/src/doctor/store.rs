@@ -13,6 +13,20 @@ fn ms(elapsed: Duration) -> String {
     format!("{:.1} ms", elapsed.as_secs_f64() * 1000.0)
 }
 
+/// The fill level of the memory stores of the process running the doctor
+/// (a binding's `doctor()` inside the application sees its verifiers').
+fn memory_fill() -> String {
+    let (held, capacity) = crate::metrics::memory_fill();
+    if capacity == 0 {
+        return "no memory store in use (the fill level shows when doctor() runs inside the application)".into();
+    }
+    let percent = held as f64 * 100.0 / capacity as f64;
+    format!(
+        "memory stores hold {held} of {capacity} claims ({percent:.1}% full); {} live claims evicted early so far",
+        crate::metrics::live_evictions()
+    )
+}
+
 pub fn replay_store(config: &Config) -> Check {
     match &config.store {
         StoreSpec::Memory { max_entries } => Check::new(
@@ -20,6 +34,7 @@ pub fn replay_store(config: &Config) -> Check {
             Status::Pass,
             format!("memory store, at most {max_entries} tokens remembered (max_entries)"),
         )
+        .detail("this process", memory_fill())
         .detail(
             "note",
             "each process keeps its own: with several processes or hosts a token can be replayed on another; use redis:// there",
