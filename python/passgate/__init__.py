@@ -9,7 +9,10 @@
         return error(outcome.http_status, outcome.message)
 
 Every validation is logged to the ``passgate`` logger (INFO on pass, WARNING
-on failure) with the structured fields in ``extra`` and as ``record.passgate``.
+on failure) with the structured fields in ``extra`` and as ``record.passgate``,
+then handed to ``on_outcome`` when the verifier has one. ``passgate.doctor()``
+checks a deployment; ``passgate.metrics()`` / ``metrics_text()`` are this
+process's counters (``passgate.prometheus`` exports them).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, cast
 
 from . import _native
 from ._native import (
@@ -34,6 +37,7 @@ from ._native import (
     Outcome,
     PassgateError,
 )
+from ._diagnostics import DoctorReport, doctor, metrics, metrics_text
 
 __all__ = [
     "Verifier",
@@ -47,6 +51,10 @@ __all__ = [
     "OPTION_NAMES",
     "OUTCOME_CODES",
     "OUTCOME_FIELDS",
+    "DoctorReport",
+    "doctor",
+    "metrics",
+    "metrics_text",
 ]
 
 _LOGGER = logging.getLogger("passgate")
@@ -97,6 +105,39 @@ def _emit(logger: logging.Logger, outcome: Outcome) -> None:
     logger.log(level, outcome.log_message, extra=extra)
 
 
+OnOutcome = Callable[[Outcome], Any]
+
+
+def _checked_on_outcome(on_outcome: object) -> Optional[OnOutcome]:
+    if on_outcome is None:
+        return None
+    if callable(on_outcome):
+        return cast(OnOutcome, on_outcome)
+    error = ConfigError(
+        f"passgate config: on_outcome: must be a callable taking the Outcome, got {type(on_outcome).__name__}"
+    )
+    error.setting = "on_outcome"
+    raise error
+
+
+def _notify(on_outcome: Optional[OnOutcome], logger: logging.Logger, outcome: Outcome) -> None:
+    """Hand the outcome to the app's callback. Its exception is logged (class
+    and message; the outcome holds no token) and swallowed: a broken metrics
+    hook must not turn a validation into a 500."""
+    if on_outcome is None:
+        return
+    try:
+        on_outcome(outcome)
+    except Exception as error:  # noqa: BLE001 - any app error is contained
+        logger.error(
+            "passgate: on_outcome raised %s: %s (the validation's outcome, %s, is returned as usual)",
+            type(error).__name__,
+            error,
+            outcome.code,
+            exc_info=True,
+        )
+
+
 class Verifier:
     """Verifies CAPTCHA pass tokens with one provider: CaptchaLa (default),
     reCAPTCHA, hCaptcha or Turnstile (``provider=``).
@@ -104,13 +145,16 @@ class Verifier:
     Options: every name in :data:`OPTION_NAMES` (typed in
     ``passgate._native.Options``; docs/configuration.md says what each
     does), and ``logger`` (a :class:`logging.Logger`; default
-    ``logging.getLogger("passgate")``). Anything not given is read from the
+    ``logging.getLogger("passgate")``) and ``on_outcome`` (called with each
+    :class:`Outcome` after its log record, on the thread that called
+    ``validate`` or in the event loop for ``validate_async``; what it raises
+    is logged and swallowed). Anything not given is read from the
     environment (``PASSGATE_PROVIDER``, ``CAPTCHALA_APP_KEY``,
     ``PASSGATE_SECRET_KEY``, ``PASSGATE_*``). Bad settings raise
     :class:`ConfigError` naming the setting.
     """
 
-    __slots__ = ("_native", "_logger")
+    __slots__ = ("_native", "_logger", "_on_outcome")
 
     def __init__(
         self,
@@ -118,19 +162,23 @@ class Verifier:
         app_secret: Optional[str] = None,
         *,
         logger: Optional[logging.Logger] = None,
+        on_outcome: Optional[OnOutcome] = None,
         **options: Any,
     ) -> None:
         if app_key is not None:
             options["app_key"] = app_key
         if app_secret is not None:
             options["app_secret"] = app_secret
+        self._on_outcome = _checked_on_outcome(on_outcome)
         self._native = _native.Verifier(**options)
         self._logger = logger if logger is not None else _LOGGER
 
     @classmethod
-    def from_env(cls, *, logger: Optional[logging.Logger] = None) -> "Verifier":
+    def from_env(
+        cls, *, logger: Optional[logging.Logger] = None, on_outcome: Optional[OnOutcome] = None
+    ) -> "Verifier":
         """Everything from the environment."""
-        return cls(logger=logger)
+        return cls(logger=logger, on_outcome=on_outcome)
 
     @property
     def environment(self) -> str:
@@ -167,6 +215,13 @@ class Verifier:
     ) -> Outcome:
         """Validate a pass token. Releases the GIL while waiting; never raises
         for a bad token or a failing upstream (see ``Outcome.code``)."""
+        outcome = self._validate_logged(token, client_ip, action, uid, keep_token)
+        _notify(self._on_outcome, self._logger, outcome)
+        return outcome
+
+    def _validate_logged(
+        self, token: Optional[str], client_ip: Optional[str], action: Optional[str], uid: Optional[str], keep_token: bool
+    ) -> Outcome:
         outcome = self._native.validate(token, client_ip, action, uid, keep_token)
         _emit(self._logger, outcome)
         return outcome
@@ -182,8 +237,12 @@ class Verifier:
     ) -> Outcome:
         """``validate`` without blocking the event loop."""
         loop = asyncio.get_running_loop()
-        call = functools.partial(self.validate, token, client_ip, action, uid, keep_token=keep_token)
-        return await loop.run_in_executor(_executor(), call)
+        call = functools.partial(self._validate_logged, token, client_ip, action, uid, keep_token)
+        outcome = await loop.run_in_executor(_executor(), call)
+        # In the loop, not on the pool's thread: the callback may touch the
+        # loop's objects.
+        _notify(self._on_outcome, self._logger, outcome)
+        return outcome
 
     def issue_server_token(
         self,

@@ -9,7 +9,8 @@
 
 Config keys are the option names upper-cased with a ``PASSGATE_`` prefix
 (``PASSGATE_TIMEOUT_MS``, ``PASSGATE_REPLAY_STORE``, ...), plus
-``PASSGATE_FIELD`` (default: the provider's own field, ``Verifier.form_field``). The client IP is
+``PASSGATE_FIELD`` (default: the provider's own field, ``Verifier.form_field``)
+and ``PASSGATE_ON_OUTCOME`` (a callable, passed to ``Verifier(on_outcome=)``). The client IP is
 ``request.remote_addr``; behind a proxy, wrap the app in Werkzeug's
 ``ProxyFix`` with the number of proxies you trust. ``X-Forwarded-For`` is
 never read directly.
@@ -54,7 +55,7 @@ class Passgate:
                 key = "PASSGATE_" + name.upper()
                 if key in app.config:
                     options[name] = app.config[key]
-            verifier = Verifier(**options)
+            verifier = Verifier(on_outcome=app.config.get("PASSGATE_ON_OUTCOME"), **options)
         app.extensions[_EXTENSION] = verifier
         app.config.setdefault("PASSGATE_FIELD")
         app.jinja_env.globals["passgate_widget"] = passgate_widget

@@ -8,6 +8,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
+mod diagnostics;
 mod outcome;
 mod verifier;
 
@@ -79,6 +80,8 @@ where
 mod _native {
     #[pymodule_export]
     use super::{ConfigError, InternalError, IssueError, PassgateError};
+    #[pymodule_export]
+    use crate::diagnostics::{metrics_json, metrics_text, run_doctor};
     #[pymodule_export]
     use crate::outcome::Outcome;
     #[pymodule_export]

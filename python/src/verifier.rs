@@ -42,7 +42,7 @@ fn option_value(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResul
 }
 
 /// Feed keyword arguments to `set` by name.
-fn each_named(
+pub(crate) fn each_named(
     py: Python<'_>,
     kwargs: Option<&Bound<'_, PyDict>>,
     mut set: impl FnMut(&str, OptionValue) -> Result<(), ConfigError>,

@@ -89,3 +89,21 @@ def dead_redis_url() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"redis://127.0.0.1:{port}/0"
+
+
+def settings_free_environ() -> Dict[str, str]:
+    """os.environ without passgate's own variables (and proxies), for child
+    processes whose settings a test gives explicitly."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("PASSGATE_", "CAPTCHALA_")) and name.upper() not in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
+    }
+
+
+@pytest.fixture()
+def no_passgate_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process without passgate's variables: the doctor reads them."""
+    for name in list(os.environ):
+        if name.startswith(("PASSGATE_", "CAPTCHALA_")) or name.upper() in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
+            monkeypatch.delenv(name)

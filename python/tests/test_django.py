@@ -247,10 +247,11 @@ def test_turnstile_captcha_field_reads_cf_turnstile_response(turnstile_client: C
 
 @pytest.fixture()
 def validate_threads(monkeypatch: pytest.MonkeyPatch) -> List[Tuple[str, bool]]:
-    """Each Verifier.validate call's thread name and whether an event loop
+    """Each blocking validation's thread name (the part of ``validate`` and
+    ``validate_async`` that waits on the network) and whether an event loop
     runs on that thread."""
     calls: List[Tuple[str, bool]] = []
-    original = passgate.Verifier.validate
+    original = passgate.Verifier._validate_logged
 
     def recording(self: passgate.Verifier, *args: Any, **kwargs: Any) -> passgate.Outcome:
         try:
@@ -261,7 +262,7 @@ def validate_threads(monkeypatch: pytest.MonkeyPatch) -> List[Tuple[str, bool]]:
         calls.append((threading.current_thread().name, on_loop))
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(passgate.Verifier, "validate", recording)
+    monkeypatch.setattr(passgate.Verifier, "_validate_logged", recording)
     return calls
 
 

@@ -17,7 +17,8 @@ HERE = Path(__file__).parent
 @pytest.mark.parametrize("target", ["typing_usage.py", "package"])
 def test_mypy_strict(target: str) -> None:
     # passgate.django is left out: Django (and so DRF) ships no type information.
-    modules = ["-m", "passgate", "-m", "passgate._web", "-m", "passgate.flask", "-m", "passgate.fastapi"]
+    modules = ["-m", "passgate", "-m", "passgate._web", "-m", "passgate.flask", "-m", "passgate.fastapi",
+               "-m", "passgate.prometheus", "-m", "passgate.__main__"]
     args = [str(HERE / target)] if target != "package" else modules
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null", *args],

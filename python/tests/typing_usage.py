@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Dict, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 import passgate
 
+def count(outcome: passgate.Outcome) -> None:
+    print(outcome.code)
+
+
 verifier: passgate.Verifier = passgate.Verifier(
-    app_key="key", app_secret="secret", environment="test", timeout_ms=2000, logger=logging.getLogger("app")
+    app_key="key", app_secret="secret", environment="test", timeout_ms=2000, logger=logging.getLogger("app"),
+    on_outcome=count,
 )
 outcome: passgate.Outcome = verifier.validate("pt_x", client_ip="203.0.113.7", action="login", uid=None)
 ok: bool = outcome.ok
@@ -28,3 +33,9 @@ except passgate.ConfigError as error:
     text: str = str(error)
 except passgate.IssueError as error:
     reason: Optional[str] = error.upstream_error
+report: passgate.DoctorReport = passgate.doctor(mode="test", environment="test")
+healthy: bool = report.ok
+table: str = report.text
+checks: List[Dict[str, Any]] = report.checks
+snapshot: Dict[str, Any] = passgate.metrics()
+exposition: str = passgate.metrics_text()

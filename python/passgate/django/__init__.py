@@ -18,7 +18,10 @@ Views: ``@require_captcha(action="login")`` (sync or async; GET, HEAD,
 OPTIONS and TRACE are not verified).
 Django REST framework: ``passgate.django.rest_framework.CaptchaField``.
 ``manage.py passgate_check`` prints the resolved configuration (never a
-secret) and runs passgate's system checks.
+secret) and runs passgate's system checks; ``manage.py passgate_doctor
+[--json]`` also reaches the provider (``passgate.doctor`` on
+``settings.PASSGATE``). ``PASSGATE["on_outcome"]`` is a callable or its
+dotted path (``"myapp.metrics.count_outcome"``), called with every outcome.
 Messages: an app's gettext catalogs override the core's with msgid
 ``passgate.<code>`` (``msgid "passgate.replayed"``), and so add languages the
 core lacks; without a translation the core's message in the active language
@@ -42,6 +45,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
@@ -67,6 +71,8 @@ __all__ = [
 
 # Keys of settings.PASSGATE that configure the integration, not the verifier.
 _INTEGRATION_KEYS = frozenset({"field"})
+# Keys the Python Verifier takes besides the core's options.
+_PYTHON_KEYS = frozenset({"on_outcome", "logger"})
 
 _lock = threading.Lock()
 _verifier: Optional[Verifier] = None
@@ -78,13 +84,26 @@ def _settings() -> Dict[str, Any]:
     return dict(getattr(settings, "PASSGATE", {}) or {})
 
 
+def _verifier_options() -> Dict[str, Any]:
+    """``settings.PASSGATE`` as ``Verifier`` keyword arguments: without the
+    integration's own keys, ``on_outcome`` imported when it is a dotted path."""
+    options = {k: v for k, v in _settings().items() if k not in _INTEGRATION_KEYS}
+    if isinstance(options.get("on_outcome"), str):
+        options["on_outcome"] = import_string(options["on_outcome"])
+    return options
+
+
+def _core_options() -> Dict[str, Any]:
+    """``settings.PASSGATE`` as the core's options (for ``passgate.doctor``)."""
+    return {k: v for k, v in _settings().items() if k not in _INTEGRATION_KEYS | _PYTHON_KEYS}
+
+
 def get_verifier() -> Verifier:
     """The verifier built from ``settings.PASSGATE`` (then the environment)."""
     global _verifier
     with _lock:
         if _verifier is None:
-            options = {k: v for k, v in _settings().items() if k not in _INTEGRATION_KEYS}
-            _verifier = Verifier(**options)
+            _verifier = Verifier(**_verifier_options())
         return _verifier
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any, List
 
 from django.apps import AppConfig
-from django.conf import settings
 from django.core import checks
 
 
@@ -23,11 +22,12 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> List[checks.CheckM
     neither "live" nor "test" (E002) — and any other bad setting (E003)."""
     from .. import ConfigError, Verifier
     from .._native import OPTION_ENV
+    from . import _verifier_options
 
-    config = dict(getattr(settings, "PASSGATE", {}) or {})
-    config.pop("field", None)
     try:
-        Verifier(**config)
+        Verifier(**_verifier_options())
+    except ImportError as error:
+        return [checks.Error(f"passgate: PASSGATE['on_outcome'] cannot be imported: {error}", id="passgate.E003")]
     except ConfigError as error:
         if error.setting in ("app_key", "app_secret", "secret_key") and "required" in str(error):
             env = OPTION_ENV[error.setting]
