@@ -17,10 +17,13 @@ Gem::Specification.new do |spec|
   spec.licenses = ["MIT", "Apache-2.0"]
   spec.required_ruby_version = ">= 3.0"
   spec.files = Dir[
-    "README.md", "lib/**/*.rb",
+    "README.md", "lib/**/*.rb", "exe/*",
     "ext/passgate/extconf.rb", "ext/passgate/Cargo.toml", "ext/passgate/Cargo.lock", "ext/passgate/src/**/*.rs",
     "vendor/passgate-core/Cargo.toml", "vendor/passgate-core/src/**/*.{rs,js}",
   ]
   spec.require_paths = ["lib"]
+  # `bundle exec passgate-doctor [--json]`: Passgate.doctor from the environment.
+  spec.bindir = "exe"
+  spec.executables = ["passgate-doctor"]
   spec.extensions = ["ext/passgate/extconf.rb"]
 end

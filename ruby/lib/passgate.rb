@@ -7,6 +7,9 @@
 #   outcome = verifier.validate(token, client_ip: request.remote_ip, action: "login")
 #   head outcome.http_status unless outcome.ok?
 #
+#   Passgate.doctor            # checks a deployment (also: passgate-doctor, rake passgate:doctor)
+#   Passgate.metrics_text      # this process' counters, Prometheus text
+#
 # The decisions are made in the Rust core (passgate_native); this library adds
 # keyword arguments, logging and the Rails/Rack/Sinatra helpers.
 
@@ -17,6 +20,8 @@ prebuilt = "passgate/#{RUBY_VERSION[/\A\d+\.\d+/]}/passgate_native"
 require((begin; $LOAD_PATH.resolve_feature_path(prebuilt); rescue LoadError; nil; end) ? prebuilt : "passgate/passgate_native")
 require_relative "passgate/outcome"
 require_relative "passgate/verifier"
+require_relative "passgate/doctor"
+require_relative "passgate/metrics"
 
 module Passgate
   # SAFE_METHODS (set by the native extension, from the core): the request

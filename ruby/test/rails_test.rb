@@ -70,6 +70,23 @@ class RailsIntegrationTest < ActionDispatch::IntegrationTest
     assert_equal %w[passed 203.0.113.50], response.parsed_body.values_at("code", "client_ip")
   end
 
+  # config.passgate.on_outcome reaches the verifier; Passgate::Rails.doctor
+  # reads the same settings, labelled config.passgate, without the hook.
+  def test_on_outcome_and_doctor_from_config_passgate
+    seen = []
+    Rails.application.config.passgate.on_outcome = ->(outcome) { seen << outcome.code }
+    EMULATOR.script("pt_rails_hook", action: "login")
+    post "/login", params: { captchala_token: "pt_rails_hook" }
+    assert_response 200
+    assert_equal ["passed"], seen
+    report = Passgate::Rails.doctor
+    assert report.ok?, report.text
+    assert_equal "#{EMULATOR.url}  [config.passgate]", report["configuration"].details["api_base"]
+  ensure
+    Rails.application.config.passgate.delete(:on_outcome)
+    Passgate::Rails.reset!
+  end
+
   # Turnstile (config.passgate.provider): require_captcha and verify_captcha
   # read params["cf-turnstile-response"].
   def test_turnstile_reads_cf_turnstile_response

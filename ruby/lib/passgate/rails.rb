@@ -8,8 +8,11 @@ module Passgate
   #
   #   # config/application.rb (or an environment file)
   #   config.passgate.environment = "production"     # any Verifier option
+  #   config.passgate.on_outcome = ->(outcome) { ... } # optional, see Verifier#validate
   #   # keys: config.passgate.app_key / app_secret, else credentials
   #   # captchala: { app_key:, app_secret: }, else CAPTCHALA_APP_KEY / CAPTCHALA_APP_SECRET
+  #
+  #   $ bin/rails passgate:doctor          # checks these settings, the provider, keys, clock, store
   #
   #   class SessionsController < ApplicationController
   #     require_captcha action: "login", only: :create, render: :new
@@ -82,6 +85,19 @@ module Passgate
       initializer "passgate.controller" do
         ActiveSupport.on_load(:action_controller) { include Passgate::Rails::Controller }
       end
+
+      # rake passgate:doctor (rake "passgate:doctor[json]" for JSON): the
+      # doctor on this app's settings; exits 1 when a check failed.
+      rake_tasks do
+        namespace :passgate do
+          desc "Check passgate's configuration, provider connection, keys, clock and replay store"
+          task :doctor, [:format] => :environment do |_task, args|
+            report = Passgate::Rails.doctor
+            args[:format] == "json" ? puts(JSON.pretty_generate(report.to_h)) : print(report.text)
+            exit 1 unless report.ok?
+          end
+        end
+      end
     end
 
     # View helpers.
@@ -95,6 +111,8 @@ module Passgate
     end
 
     INTEGRATION_KEYS = %i[field].freeze
+    # Verifier keys that are not core options: the doctor leaves them out.
+    VERIFIER_ONLY_KEYS = %i[logger on_outcome].freeze
 
     class << self
       attr_writer :verifier
@@ -131,17 +149,39 @@ module Passgate
         (::Rails.application.config.passgate[:field] || verifier.form_field).to_s
       end
 
+      # Passgate.doctor on the settings the verifier is built from; the
+      # report says which came from config.passgate, the credentials or the
+      # environment.
+      def doctor
+        options, sources = verifier_options
+        VERIFIER_ONLY_KEYS.each { |key| options.delete(key) }
+        Passgate::DoctorReport.run(options, sources.slice(*options.keys))
+      end
+
       private
 
-      def build_verifier
+      # [options, { option => where it came from }]: config.passgate, then
+      # the credentials' captchala: app_key / app_secret for CaptchaLa.
+      def verifier_options
         options = ::Rails.application.config.passgate.to_h.transform_keys(&:to_sym)
         INTEGRATION_KEYS.each { |key| options.delete(key) }
+        options.compact!
+        sources = options.to_h { |key, _| [key, "config.passgate"] }
         credentials = ::Rails.application.respond_to?(:credentials) ? ::Rails.application.credentials : nil
         provider = (options[:provider] || ENV["PASSGATE_PROVIDER"] || "captchala").to_s
         if provider == "captchala"
-          %i[app_key app_secret].each { |key| options[key] ||= credentials&.dig(:captchala, key) }
+          %i[app_key app_secret].each do |key|
+            next if options.key?(key) || (value = credentials&.dig(:captchala, key)).nil?
+
+            options[key] = value
+            sources[key] = "credentials captchala.#{key}"
+          end
         end
-        options.compact!
+        [options, sources]
+      end
+
+      def build_verifier
+        options, = verifier_options
         options[:logger] ||= ::Rails.logger
         Passgate::Verifier.new(**options)
       end

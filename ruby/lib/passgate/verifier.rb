@@ -9,25 +9,32 @@ module Passgate
   # max_risk_score:, replay_store:, redis_key_prefix:, store_timeout_ms:,
   # timeout_ms:, max_token_age_s:, clock_skew_s:, mode:, ca_file:,
   # max_entries:, allow_client_only:, allow_degraded:,
-  # fail_open_on_store_error: — plus logger: (any Logger). Anything not given
+  # fail_open_on_store_error: — plus logger: (any Logger) and on_outcome:
+  # (anything responding to call, given each Outcome). Anything not given
   # is read from the environment (PASSGATE_PROVIDER, CAPTCHALA_APP_KEY,
   # PASSGATE_SECRET_KEY, PASSGATE_*). Bad settings raise Passgate::ConfigError
   # naming the setting.
   class Verifier
     ServerToken = Struct.new(:server_token, :expires_in, :issued_at, keyword_init: true)
 
-    def self.from_env(logger: nil)
-      new(logger: logger)
+    def self.from_env(logger: nil, on_outcome: nil)
+      new(logger: logger, on_outcome: on_outcome)
     end
 
-    def initialize(app_key: nil, app_secret: nil, logger: nil, **options)
+    def initialize(app_key: nil, app_secret: nil, logger: nil, on_outcome: nil, **options)
+      unless on_outcome.nil? || on_outcome.respond_to?(:call)
+        raise ConfigError, "passgate config: on_outcome: must respond to call (a Proc, lambda or Method), " \
+                           "got #{on_outcome.class}"
+      end
+
       options[:app_key] = app_key unless app_key.nil?
       options[:app_secret] = app_secret unless app_secret.nil?
       @native = NativeVerifier.new(options)
       @logger = logger
+      @on_outcome = on_outcome
     end
 
-    attr_reader :logger
+    attr_reader :logger, :on_outcome
 
     # Validate a pass token. Releases the GVL while waiting; never raises for
     # a bad token or a failing upstream (see Outcome#code). Timeout,
@@ -40,11 +47,16 @@ module Passgate
     # keys, Passgate::LOG_KEYS), added when the call returns. An interrupted
     # call (Timeout, Thread#raise) still finishes the event, without log
     # fields (ActiveSupport adds :exception when an exception passes through).
+    #
+    # Then on_outcome, when given, is called with the Outcome (after the log
+    # record): counters, metrics, alerts. A StandardError it raises is logged
+    # (class and message) and swallowed; the Outcome is returned as usual.
     def validate(token, client_ip: nil, action: nil, uid: nil, keep_token: false)
       arguments = [token, string_or_nil(client_ip, :client_ip), string_or_nil(action, :action),
                    string_or_nil(uid, :uid), keep_token ? true : false]
       outcome = instrumented { @native.validate(*arguments) }
       log(outcome)
+      notify(outcome)
       outcome
     end
 
@@ -109,6 +121,21 @@ module Passgate
       return unless @logger
 
       outcome.ok? ? @logger.info(outcome.log_line) : @logger.warn(outcome.log_line)
+    end
+
+    # A failing callback must not turn a validation into an exception: say
+    # what it raised (to the logger, else to stderr) and carry on. The
+    # message is the callback's own; the token is never added to it.
+    def notify(outcome)
+      return unless @on_outcome
+
+      begin
+        @on_outcome.call(outcome)
+      rescue StandardError => e
+        line = "passgate.on_outcome error=#{e.class.name.inspect} message=#{e.message.to_s.inspect} " \
+               "outcome=#{outcome.code.inspect}"
+        @logger ? @logger.error(line) : warn(line)
+      end
     end
   end
 end

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use magnus::value::{InnerValue, Opaque};
 use magnus::{function, prelude::*, Error, ExceptionClass, Ruby};
 
+mod doctor;
 mod nogvl;
 mod outcome;
 mod verifier;
@@ -56,6 +57,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     });
     outcome::define(ruby, &module)?;
     verifier::define(ruby, &module)?;
+    doctor::define(&module)?;
     let keys = ruby.ary_from_iter(passgate_core::LOG_KEYS.iter().map(|k| ruby.str_new(k)));
     keys.freeze();
     module.const_set("LOG_KEYS", keys)?;

@@ -15,13 +15,16 @@
 //! own runtime; we only wait for that task here. The unblocking function
 //! stops the wait, and dropping the future detaches the task, which finishes
 //! (or times out) in the background and never touches a Ruby object.
+//!
+//! A core call that blocks instead (the doctor) runs on a thread of its own
+//! and is waited for the same way (`blocking_without_gvl`).
 
 use std::ffi::c_void;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 
@@ -126,5 +129,62 @@ pub fn without_gvl<F: Future>(ruby: &Ruby, future: F) -> Result<F::Output, Error
             // kill comes back as Err and drops the future on the way out.
             None => ruby.thread_check_ints()?,
         }
+    }
+}
+
+/// What a blocking call's thread leaves for the waiting future: the result
+/// once it is done, and meanwhile the waker to call then.
+struct Slot<T> {
+    result: Option<thread::Result<T>>,
+    waker: Option<Waker>,
+}
+
+/// Ready when the thread running the blocking call has filled the slot.
+struct ThreadDone<T>(Arc<Mutex<Slot<T>>>);
+
+impl<T> Future for ThreadDone<T> {
+    type Output = thread::Result<T>;
+
+    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match slot.result.take() {
+            Some(result) => Poll::Ready(result),
+            None => {
+                slot.waker = Some(context.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Run a blocking core call (`work` must not touch Ruby objects) on a thread
+/// of its own and wait for it with the GVL released, as `without_gvl` does.
+/// An interrupt ends the wait at once; the thread then finishes on its own
+/// (the core bounds its work) and its result is dropped. A panic becomes
+/// `Passgate::InternalError`.
+pub fn blocking_without_gvl<T, W>(ruby: &Ruby, name: &str, work: W) -> Result<T, Error>
+where
+    T: Send + 'static,
+    W: FnOnce() -> T + Send + 'static,
+{
+    let slot = Arc::new(Mutex::new(Slot {
+        result: None,
+        waker: None,
+    }));
+    let filled = Arc::clone(&slot);
+    thread::Builder::new()
+        .name(name.to_string())
+        .spawn(move || {
+            let result = catch_unwind(AssertUnwindSafe(work));
+            let mut slot = filled.lock().unwrap_or_else(PoisonError::into_inner);
+            slot.result = Some(result);
+            if let Some(waker) = slot.waker.take() {
+                waker.wake();
+            }
+        })
+        .map_err(|e| internal_error(ruby, &format!("cannot start a thread: {e}")))?;
+    match without_gvl(ruby, ThreadDone(slot))? {
+        Ok(value) => Ok(value),
+        Err(_) => Err(internal_error(ruby, "a panic was caught")),
     }
 }

@@ -79,7 +79,7 @@ fn optional_string(value: Option<RString>) -> Result<Option<String>, Error> {
 }
 
 /// Feed a Ruby Hash (Symbol or String keys) to `set` by name.
-fn each_named(
+pub(crate) fn each_named(
     ruby: &Ruby,
     hash: RHash,
     mut set: impl FnMut(&str, OptionValue) -> Result<(), ConfigError>,
