@@ -19,7 +19,9 @@ spec = Dir.chdir(gem_root) { Gem::Specification.load("passgate.gemspec") }
 native = "lib/passgate/#{abi}/passgate_native.#{RbConfig::CONFIG["DLEXT"]}"
 
 Dir.mktmpdir("passgate-platform-gem") do |stage|
-  ruby_files = Dir.chdir(gem_root) { Dir["lib/**/*.rb"] } + ["README.md"]
+  # The executables too: the spec lists them, and a gem missing one is invalid.
+  executables = spec.executables.map { |name| File.join(spec.bindir, name) }
+  ruby_files = Dir.chdir(gem_root) { Dir["lib/**/*.rb"] } + executables + ["README.md"]
   ruby_files.each do |file|
     FileUtils.mkdir_p(File.join(stage, File.dirname(file)))
     FileUtils.cp(File.join(gem_root, file), File.join(stage, file))
