@@ -22,7 +22,7 @@ PYTHON_SRC := $(CORE_SRC) python/Cargo.toml python/pyproject.toml python/README.
 	$(shell find python/src python/passgate -type f ! -name '*.pyc')
 NODE_SRC := $(CORE_SRC) node/Cargo.toml node/build.rs $(shell find node/src -type f)
 RUBY_SRC := $(CORE_SRC) ruby/passgate.gemspec ruby/tools/vendor_core.rb \
-	$(shell find $(RUBY_EXT)/src ruby/lib -type f) $(RUBY_EXT)/Cargo.toml $(RUBY_EXT)/Cargo.lock $(RUBY_EXT)/extconf.rb
+	$(shell find $(RUBY_EXT)/src ruby/lib ruby/exe -type f) $(RUBY_EXT)/Cargo.toml $(RUBY_EXT)/Cargo.lock $(RUBY_EXT)/extconf.rb
 PHP_SRC := $(CORE_SRC) php-ext/Cargo.toml $(shell find php-ext/src -type f)
 
 .PHONY: setup dist test-dist demo demo-rust demo-python demo-node demo-ruby demo-php test test-rust test-python test-node test-ruby test-php test-cross test-browser lint bench fuzz build python node ruby ruby-vendor php cli clean
