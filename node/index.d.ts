@@ -96,10 +96,21 @@ export declare class Outcome {
   messageFor(lang: string): string;
 }
 
-/** pino/winston style: `info(obj, msg)` and `warn(obj, msg)`. */
+/** pino/winston style: `info(obj, msg)` and `warn(obj, msg)`; `error` (else `warn`) when onOutcome throws. */
 export interface Logger {
   info(obj: LogFields, msg: string): unknown;
-  warn(obj: LogFields, msg: string): unknown;
+  warn(obj: LogFields | OnOutcomeErrorFields, msg: string): unknown;
+  error?(obj: OnOutcomeErrorFields, msg: string): unknown;
+}
+
+/** The record logged when the onOutcome callback throws or its promise rejects (the outcome is still returned). */
+export interface OnOutcomeErrorFields {
+  readonly event: 'passgate.on_outcome_error';
+  readonly outcome: OutcomeCode;
+  readonly provider: Provider;
+  /** The thrown value's class (`TypeError`), or its type when it is no Error. */
+  readonly error_class: string;
+  readonly error_message: string;
 }
 
 /** Every option of the core's option table, camelCased (checked by a test). */
@@ -132,6 +143,11 @@ export interface VerifierOptions {
   allowDegraded?: boolean;
   failOpenOnStoreError?: boolean;
   logger?: Logger;
+  /**
+   * Called once per validation with its Outcome, after the log record (metrics, audit).
+   * A throw, or a rejection of the promise it returns, is logged and swallowed.
+   */
+  onOutcome?: (outcome: Outcome) => unknown;
 }
 
 export interface ValidateOptions {
@@ -171,7 +187,7 @@ export interface ServerToken {
 export declare class Verifier {
   /** @throws PassgateError with code 'PASSGATE_CONFIG' naming the bad setting. */
   constructor(options?: VerifierOptions);
-  static fromEnv(options?: { logger?: Logger }): Verifier;
+  static fromEnv(options?: { logger?: Logger; onOutcome?: (outcome: Outcome) => unknown }): Verifier;
   /** Never rejects for a bad token or a failing upstream: see `Outcome.code`. */
   validate(token: string | null | undefined, options?: ValidateOptions): Promise<Outcome>;
   /** Blocks the thread: for scripts, not servers. */
@@ -214,3 +230,65 @@ export declare const LOG_KEYS: readonly (keyof LogFields)[];
 export declare const OUTCOME_CODES: readonly OutcomeCode[];
 export declare const OUTCOME_FIELDS: readonly string[];
 export declare const OPTION_NAMES: readonly string[];
+
+/** One of doctor's checks: configuration, connection, keys, clock, replay_store. */
+export interface DoctorCheck {
+  readonly name: 'configuration' | 'connection' | 'keys' | 'clock' | 'replay_store';
+  readonly status: 'pass' | 'warn' | 'fail' | 'skip';
+  readonly summary: string;
+  /** One line on what to change, when there is something to change. */
+  readonly advice: string | null;
+  /** Safe to print: secrets show as `******** (set)`; each setting says where it came from (`[argument]`, `[environment VAR]`). */
+  readonly details: readonly { readonly name: string; readonly value: string }[];
+}
+
+export declare class DoctorReport {
+  private constructor();
+  /** No check failed (warnings do not fail). */
+  readonly ok: boolean;
+  /** The human table, as `passgate doctor` prints it. */
+  readonly text: string;
+  readonly checks: readonly DoctorCheck[];
+  /** The text. */
+  toString(): string;
+  /** `{ok, checks}`, as `passgate doctor --json` prints it. */
+  toJSON(): { ok: boolean; checks: readonly DoctorCheck[] };
+}
+
+/**
+ * The deployment checks for options as the Verifier takes them (logger and onOutcome are ignored),
+ * the rest from the environment. Off the event loop.
+ * @throws PassgateError with code 'PASSGATE_CONFIG' for an unknown option or a value of the wrong type.
+ */
+export declare function doctor(options?: VerifierOptions): Promise<DoctorReport>;
+
+/** A histogram as the core keeps it: cumulative buckets (`le` as Prometheus spells it, `+Inf` last). */
+export interface HistogramSnapshot {
+  readonly buckets: readonly { readonly le: string; readonly count: number }[];
+  readonly count: number;
+  /** Seconds. */
+  readonly sum: number;
+}
+
+/** This process's counters (snake_case keys, the same in every language); only series that counted something. */
+export interface MetricsSnapshot {
+  readonly validations: readonly { readonly provider: Provider; readonly outcome: OutcomeCode; readonly count: number }[];
+  readonly validation_latency: readonly { readonly provider: Provider; readonly duration_seconds: HistogramSnapshot }[];
+  readonly upstream: readonly {
+    readonly provider: Provider;
+    readonly calls: number;
+    readonly retries: number;
+    readonly duration_seconds: HistogramSnapshot;
+  }[];
+  readonly replay_store_errors: readonly { readonly store: 'memory' | 'redis'; readonly count: number }[];
+  readonly replay_live_evictions: number;
+  /** Claims held by this process's memory stores, and their summed maxEntries. */
+  readonly replay_memory_entries: number;
+  readonly replay_memory_capacity: number;
+  readonly latency_buckets_s: readonly number[];
+}
+
+/** Every validation through any Verifier in this process, counted by provider and outcome, with latency histograms. */
+export declare function metrics(): MetricsSnapshot;
+/** The same in Prometheus text exposition format (0.0.4), names prefixed `passgate_`. */
+export declare function metricsText(): string;

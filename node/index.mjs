@@ -1,4 +1,7 @@
 import passgate from './index.js';
 
-export const { Verifier, Outcome, PassgateError, LOG_KEYS, OUTCOME_CODES, OUTCOME_FIELDS, OPTION_NAMES } = passgate;
+export const {
+  Verifier, Outcome, PassgateError, DoctorReport, doctor, metrics, metricsText,
+  LOG_KEYS, OUTCOME_CODES, OUTCOME_FIELDS, OPTION_NAMES,
+} = passgate;
 export default passgate;

@@ -63,7 +63,7 @@ fn each_named(
     }
 }
 
-fn parse_options(options: Option<Value>) -> Result<Options, passgate_core::Error> {
+pub(crate) fn parse_options(options: Option<Value>) -> Result<Options, passgate_core::Error> {
     let mut parsed = Options::default();
     each_named(options, "options", |name, value| parsed.set(name, value))?;
     Ok(parsed)

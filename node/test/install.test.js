@@ -60,6 +60,17 @@ test('npm pack, then installing the tarball in a fresh project', () => {
       ['-e', "const { Verifier } = require('passgate'); console.log(new Verifier({ mode: 'test', environment: 'test' }).validateSync('pt_test_replayed').code)"],
       { cwd: project, encoding: 'utf8' });
     assert.equal(printed.trim(), 'replayed');
+    // The `bin` entry: what `npx passgate doctor` runs.
+    const command = path.join(project, 'node_modules', '.bin', 'passgate');
+    const usage = execFileSync(command, ['--help'], { cwd: project, encoding: 'utf8' });
+    assert.match(usage, /usage: passgate doctor \[--json\]/);
+    // passgate/prometheus loads without prom-client installed (an optional peer, required lazily).
+    const names = execFileSync(process.execPath, ['-e', `
+      const names = [];
+      require('passgate/prometheus').register({ registerMetric: (m) => names.push(m.name), getSingleMetric: () => undefined });
+      console.log(names[0]);`], { cwd: project, encoding: 'utf8' });
+    assert.equal(names.trim(), 'passgate_validations_total');
+    assert.ok(!fs.existsSync(path.join(project, 'node_modules', 'prom-client')));
   } finally {
     fs.rmSync(project, { recursive: true, force: true });
   }

@@ -1,5 +1,10 @@
 // Checked by `tsc --noEmit --strict` in types.test.js: the declarations cover the public API.
-import { Verifier, Outcome, PassgateError, LOG_KEYS, OUTCOME_CODES, type LogFields, type OutcomeCode, type WidgetArgs } from 'passgate';
+import {
+  Verifier, Outcome, PassgateError, LOG_KEYS, OUTCOME_CODES, doctor, metrics, metricsText,
+  type LogFields, type OutcomeCode, type WidgetArgs, type DoctorReport, type DoctorCheck, type MetricsSnapshot,
+} from 'passgate';
+import { register as registerPrometheus } from 'passgate/prometheus';
+import { Registry } from 'prom-client';
 import { requireCaptcha, CaptchaError, widgetLocals, cspDirectives, type CaptchaRenderLocals } from 'passgate/express';
 import Fastify, { type FastifyRequest } from 'fastify';
 import passgatePlugin, { requireCaptcha as fastifyCaptcha, type PassgatePluginOptions } from 'passgate/fastify';
@@ -134,7 +139,26 @@ export async function POST(request: Request): Promise<Response> {
   return Response.json({ ok: true, email: form.get('email') });
 }
 
+// doctor, metrics, onOutcome and the prom-client exporter.
+async function observability(): Promise<string> {
+  const report: DoctorReport = await doctor({ appKey: 'key', appSecret: 'secret', timeoutMs: 2000, logger: console });
+  const failed: DoctorCheck[] = report.checks.filter((check) => check.status === 'fail');
+  const text: string = report.text + String(report) + JSON.stringify(report.toJSON().checks[0]?.details[0]?.value);
+  // @ts-expect-error doctor takes the Verifier's options
+  await doctor({ appKey: 5 });
+  const snapshot: MetricsSnapshot = metrics();
+  const passed: number = snapshot.validations.find((row) => row.outcome === 'passed')?.count ?? 0;
+  const seen: OutcomeCode[] = [];
+  const watched = new Verifier({ mode: 'test', onOutcome: (outcome) => { seen.push(outcome.code); } });
+  const asyncHook = new Verifier({ mode: 'test', onOutcome: async (outcome: Outcome) => outcome.ok });
+  // @ts-expect-error onOutcome is a function
+  new Verifier({ onOutcome: 'log' });
+  const registry: Registry = registerPrometheus(new Registry());
+  return text + failed.length + passed + metricsText() + String(watched) + String(asyncHook) + (await registry.metrics());
+}
+
 void main;
+void observability;
 void fastifyApp;
 void server;
 void widgetPage;

@@ -1,0 +1,4 @@
+import prometheus from './prometheus.js';
+
+export const { register } = prometheus;
+export default prometheus;
