@@ -73,7 +73,11 @@ node -e '
   delete pkg.scripts;
   delete pkg.devDependencies;
   pkg.optionalDependencies = { "@passgate/linux-x64-gnu": pkg.version };
-  for (const file of pkg.files) fs.copyFileSync(source + "/" + file, dir + "/" + file);
+  for (const file of pkg.files) {
+    // bin/passgate.js sits in a folder of its own; copyFile keeps its mode.
+    fs.mkdirSync(require("path").dirname(dir + "/" + file), { recursive: true });
+    fs.copyFileSync(source + "/" + file, dir + "/" + file);
+  }
   fs.writeFileSync(dir + "/package.json", JSON.stringify(pkg, null, 2) + "\n");' node "$main_pkg"
 (cd "$main_pkg" && npm pack --quiet --pack-destination "$dist/node" >/dev/null)
 
