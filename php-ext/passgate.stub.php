@@ -64,7 +64,11 @@ class Verifier
      *   max_token_age_s?: int, clock_skew_s?: int, mode?: string, ca_file?: string,
      *   max_entries?: int, allow_client_only?: bool, allow_degraded?: bool,
      *   fail_open_on_store_error?: bool,
-     *   logger?: callable|object} $options  anything not given is read from the environment
+     *   logger?: callable|object, on_outcome?: callable(Outcome): mixed} $options  anything not given
+     *   is read from the environment, then from php.ini (passgate.<option>). `logger`: a callable
+     *   fn(string $level, string $message, array $context) or a PSR-3 logger, given each validation's
+     *   log record. `on_outcome`: called with each Outcome after its log record (count it in your
+     *   metrics); what it throws is logged (class and message) and the outcome still returned.
      * @throws ConfigException naming the bad setting
      */
     public function __construct(?array $options = null) {}
@@ -127,3 +131,35 @@ class Verifier
  * @throws ConfigException
  */
 function widget(?array $args = null): string {}
+
+/**
+ * Checks a deployment before users hit it: the configuration a `new Verifier($options)` would
+ * get (each setting and where it came from: [argument], [environment VAR] or [php.ini]), the
+ * provider's API (DNS, TCP, TLS), the keys, the clock, the replay store. Blocking: each network
+ * check is bounded by timeout_ms. `php -r 'echo Passgate\doctor();'` checks what php.ini and the
+ * environment configure. Never prints a secret or a token.
+ *
+ * @param array<string, mixed> $options  as for new Verifier() (logger and on_outcome are ignored)
+ * @param bool $json  the JSON report instead of the text table:
+ *   {"ok": bool, "checks": [{"name", "status": pass|warn|fail|skip, "summary", "advice", "details": [{"name", "value"}]}]}
+ * @param string|null $source  the label of the options given, for a framework's own configuration
+ *   (`config/passgate.php`); null: `argument`
+ * @throws ConfigException naming a bad argument or php.ini entry (a bad environment variable is a failed check)
+ */
+function doctor(array $options = [], bool $json = false, ?string $source = null): string {}
+
+/**
+ * This process's counters (every verifier's validations count; each PHP-FPM worker has its own):
+ * validations by provider and outcome, latency histograms, upstream calls and retries, replay
+ * store errors.
+ *
+ * @return array{validations: list<array{provider: string, outcome: string, count: int}>,
+ *   validation_latency: list<array{provider: string, duration_seconds: array{buckets: list<array{le: string, count: int}>, count: int, sum: float}}>,
+ *   upstream: list<array{provider: string, calls: int, retries: int, duration_seconds: array}>,
+ *   replay_store_errors: list<array{store: string, count: int}>, replay_live_evictions: int,
+ *   latency_buckets_s: list<float>}
+ */
+function metrics(): array {}
+
+/** The same counters in the Prometheus text format (0.0.4), every name prefixed passgate_. */
+function metrics_text(): string {}

@@ -54,15 +54,28 @@ fn value(spec: &OptionSpec) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-/// Where each setting of a verifier came from, for `__debugInfo`.
+/// Where each setting came from, for `__debugInfo` and the doctor.
 pub type Sources = Vec<(&'static str, &'static str)>;
+
+/// A non-empty environment variable.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
 
 /// Fill `options` (what the constructor was given) from the environment and
 /// then from php.ini, for the options that apply to the chosen provider.
-pub fn fill(mut options: Options) -> Result<(Options, Sources), ConfigError> {
+pub fn fill(options: Options) -> Result<(Options, Sources), ConfigError> {
+    let (options, sources) = gather(options)?;
+    Ok((options.with_env(env)?, sources))
+}
+
+/// `options` plus the php.ini entries of the options the environment does
+/// not set, and where every setting comes from; the environment's values are
+/// not read into `options` yet (the doctor has the core read them, so that a
+/// bad one is a failed check rather than an exception).
+pub fn gather(mut options: Options) -> Result<(Options, Sources), ConfigError> {
     let given: Vec<&'static str> = options.given().into_iter().map(|(name, _)| name).collect();
     let mut sources: Sources = given.iter().map(|name| (*name, "argument")).collect();
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     // The provider decides which options apply, so it is settled first.
     if options.provider.is_none() {
         if let Some(spec) = OPTIONS.iter().find(|spec| spec.name == "provider") {
@@ -77,14 +90,18 @@ pub fn fill(mut options: Options) -> Result<(Options, Sources), ConfigError> {
             }
         }
     }
-    let provider = {
-        let mut probe = Options::default();
-        let chosen = options
+    let probe = Options {
+        provider: options
             .provider
             .clone()
-            .or_else(|| env("PASSGATE_PROVIDER"));
-        probe.provider = chosen;
-        probe.provider_kind()?
+            .or_else(|| env("PASSGATE_PROVIDER")),
+        ..Options::default()
+    };
+    // An unknown provider: which entries apply is unknown too. The core
+    // names the provider when it resolves the options (or the doctor's
+    // configuration check fails on it).
+    let Ok(provider) = probe.provider_kind() else {
+        return Ok((options, sources));
     };
     for spec in OPTIONS {
         let known = sources.iter().any(|(name, _)| *name == spec.name);
@@ -98,7 +115,7 @@ pub fn fill(mut options: Options) -> Result<(Options, Sources), ConfigError> {
             sources.push((spec.name, "php.ini"));
         }
     }
-    Ok((options.with_env(env)?, sources))
+    Ok((options, sources))
 }
 
 /// `php --ri passgate` / `phpinfo()`: every entry, secrets masked.

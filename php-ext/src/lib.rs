@@ -11,6 +11,7 @@ use ext_php_rs::zend::ce;
 
 mod ini;
 mod outcome;
+mod report;
 mod verifier;
 
 /// Base class of passgate's exceptions.
@@ -77,6 +78,41 @@ pub fn passgate_widget(args: Option<&ext_php_rs::types::ZendHashTable>) -> PhpRe
     verifier::widget_from_env(args)
 }
 
+/// `Passgate\doctor($options, $json, $source)`: checks the configuration a
+/// `new Passgate\Verifier($options)` would get (its options, then the
+/// environment, then php.ini), the provider's API, the keys, the clock and
+/// the replay store. Blocking: each network check is bounded by timeout_ms.
+/// The text table, or the JSON when `$json`; never a secret or a token.
+/// `$source` labels the options given (a framework's `config/passgate.php`);
+/// `argument` when null.
+#[php_function]
+#[php(name = "Passgate\\doctor")]
+#[php(defaults(json = false))]
+pub fn passgate_doctor(
+    options: Option<&ext_php_rs::types::ZendHashTable>,
+    json: bool,
+    source: Option<String>,
+) -> PhpResult<String> {
+    report::doctor(options, json, source)
+}
+
+/// `Passgate\metrics()`: this worker's counters (validations by provider and
+/// outcome, latency histograms, upstream calls and retries, replay store
+/// errors) as an array.
+#[php_function]
+#[php(name = "Passgate\\metrics")]
+pub fn passgate_metrics() -> PhpResult<ext_php_rs::types::Zval> {
+    report::metrics()
+}
+
+/// `Passgate\metrics_text()`: this worker's counters in the Prometheus text
+/// format (0.0.4), every name prefixed `passgate_`.
+#[php_function]
+#[php(name = "Passgate\\metrics_text")]
+pub fn passgate_metrics_text() -> String {
+    report::metrics_text()
+}
+
 #[php_module]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     module
@@ -88,6 +124,9 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<outcome::Outcome>()
         .class::<verifier::Verifier>()
         .function(wrap_function!(passgate_widget))
+        .function(wrap_function!(passgate_doctor))
+        .function(wrap_function!(passgate_metrics))
+        .function(wrap_function!(passgate_metrics_text))
         .startup_function(ini::startup)
         .info_function(ini::info)
 }

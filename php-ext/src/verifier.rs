@@ -2,7 +2,8 @@
 
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+use ext_php_rs::types::{ArrayKey, ZendClassObject, ZendHashTable, Zval};
+use ext_php_rs::zend::ExecutorGlobals;
 use passgate_core::{
     Config, ConfigError, IssueRequest, OptionValue, Options, ValidateRequest, WidgetArgs,
 };
@@ -18,6 +19,8 @@ pub struct Verifier {
     /// A callable `fn(string $level, string $message, array $context)` or a
     /// PSR-3 style object with info()/warning().
     logger: Option<Zval>,
+    /// A callable given each `Passgate\Outcome` after its log record.
+    on_outcome: Option<Zval>,
     /// Where each setting came from: argument, environment or php.ini.
     sources: crate::ini::Sources,
 }
@@ -112,9 +115,20 @@ fn uint_arg(what: &str, value: Option<&Zval>) -> PhpResult<Option<u64>> {
     }
 }
 
-fn build(options: Option<&ZendHashTable>) -> PhpResult<Verifier> {
-    let mut parsed = Options::default();
-    let mut logger = None;
+/// The constructor's array: the core's options, and the two that are PHP
+/// values rather than settings.
+pub(crate) struct Given {
+    pub options: Options,
+    logger: Option<Zval>,
+    on_outcome: Option<Zval>,
+}
+
+pub(crate) fn parse(options: Option<&ZendHashTable>) -> PhpResult<Given> {
+    let mut given = Given {
+        options: Options::default(),
+        logger: None,
+        on_outcome: None,
+    };
     for (key, value) in options.into_iter().flat_map(|array| array.iter()) {
         let name = match key {
             ArrayKey::Long(index) => {
@@ -134,23 +148,43 @@ fn build(options: Option<&ZendHashTable>) -> PhpResult<Verifier> {
                         "must be a callable or an object with info() and warning()",
                     ));
                 }
-                logger = Some(value.shallow_clone());
+                given.logger = Some(value.shallow_clone());
+            }
+            continue;
+        }
+        if name == "on_outcome" {
+            if !value.is_null() {
+                if !value.is_callable() {
+                    return Err(config_error(
+                        "on_outcome",
+                        "must be a callable taking a Passgate\\Outcome",
+                    ));
+                }
+                given.on_outcome = Some(value.shallow_clone());
             }
             continue;
         }
         let option = option_value(&name, value)?;
-        parsed
+        given
+            .options
             .set(&name, option)
             .map_err(|e| to_php_exception(e.into()))?;
     }
+    Ok(given)
+}
+
+fn build(options: Option<&ZendHashTable>) -> PhpResult<Verifier> {
+    let given = parse(options)?;
     // Not given: the environment, then php.ini (passgate.<option>).
-    let (filled, sources) = crate::ini::fill(parsed).map_err(|e| to_php_exception(e.into()))?;
+    let (filled, sources) =
+        crate::ini::fill(given.options).map_err(|e| to_php_exception(e.into()))?;
     let config = guarded(|| Ok(Config::resolve(filled)?))?;
     Ok(Verifier {
         // PHP objects live for one request; the worker-wide verifier keeps
         // the replay store (and its pooled connections) for the whole worker.
         inner: passgate_core::Verifier::shared(config),
-        logger,
+        logger: given.logger,
+        on_outcome: given.on_outcome,
         sources,
     })
 }
@@ -171,7 +205,11 @@ impl Verifier {
 
     /// Validate a token; `$opts` takes client_ip, action, uid, keep_token.
     /// Never throws for a bad token (of any type) or a failing upstream.
-    pub fn validate(&self, token: &Zval, opts: Option<&ZendHashTable>) -> PhpResult<Outcome> {
+    pub fn validate(
+        &self,
+        token: &Zval,
+        opts: Option<&ZendHashTable>,
+    ) -> PhpResult<ZBox<ZendClassObject<Outcome>>> {
         let get = |key: &str| opts.and_then(|o| o.get(key));
         let request = ValidateRequest {
             token: token_arg(token),
@@ -182,7 +220,10 @@ impl Verifier {
         };
         let outcome = guarded(|| self.inner.validate_blocking(request))?;
         self.log(&outcome)?;
-        Ok(Outcome::new(outcome))
+        // One object, handed to on_outcome and then returned.
+        let mut object = ZendClassObject::new(Outcome::new(outcome));
+        self.notify(&mut object)?;
+        Ok(object)
     }
 
     /// Issue a server token; `$opts` takes binding_ip, ttl, max_uses, bind_uid.
@@ -287,5 +328,64 @@ impl Verifier {
         result
             .map(|_| ())
             .map_err(|e| PhpException::from_message(format!("passgate: the logger failed: {e}")))
+    }
+}
+
+impl Verifier {
+    /// Calls on_outcome with the outcome. What it throws is taken, logged
+    /// (class and message) and dropped: the caller gets its outcome.
+    fn notify(&self, outcome: &mut ZendClassObject<Outcome>) -> PhpResult<()> {
+        let Some(callback) = &self.on_outcome else {
+            return Ok(());
+        };
+        let mut argument = Zval::new();
+        argument.set_object(&mut outcome.std);
+        let failure = match callback.try_call(vec![&argument]) {
+            Ok(_) => return Ok(()),
+            Err(error) => match ExecutorGlobals::take_exception() {
+                Some(exception) => {
+                    let class = exception
+                        .get_class_name()
+                        .unwrap_or_else(|_| "Throwable".into());
+                    let message = exception
+                        .try_call_method("getMessage", vec![])
+                        .ok()
+                        .and_then(|m| m.string())
+                        .unwrap_or_default();
+                    (class, message)
+                }
+                None => ("Error".into(), error.to_string()),
+            },
+        };
+        self.log_callback_failure(failure)
+    }
+
+    /// To the logger at error level (`warning()` for an object without
+    /// `error()`), else to PHP's error_log. Never as a PHP warning: an error
+    /// handler (Laravel's, Symfony's) would make it an exception again.
+    fn log_callback_failure(&self, (class, message): (String, String)) -> PhpResult<()> {
+        let text = format!("passgate: on_outcome threw {class}: {message}");
+        let fail = |e: ext_php_rs::error::Error| {
+            PhpException::from_message(format!("passgate: the logger failed: {e}"))
+        };
+        let Some(logger) = &self.logger else {
+            let error_log =
+                ext_php_rs::types::ZendCallable::try_from_name("error_log").map_err(fail)?;
+            return error_log.try_call(vec![&text]).map(|_| ()).map_err(fail);
+        };
+        let mut context = ZendHashTable::new();
+        context.insert("exception_class", class).map_err(fail)?;
+        context.insert("exception_message", message).map_err(fail)?;
+        let result = if logger.is_callable() {
+            logger.try_call(vec![&"error", &text, &context])
+        } else {
+            match logger.try_call_method("error", vec![&text, &context]) {
+                Err(ext_php_rs::error::Error::Callable) => {
+                    logger.try_call_method("warning", vec![&text, &context])
+                }
+                other => other,
+            }
+        };
+        result.map(|_| ()).map_err(fail)
     }
 }

@@ -48,7 +48,7 @@ final class LaravelPackageTest extends TestCase
         // vendor/autoload.php loads the package's classes, and package
         // discovery reads vendor/composer/installed.json.
         composer_install(self::$base, self::PACKAGE, 'passgate/laravel',
-            array_fill_keys(['illuminate/http', 'illuminate/routing', 'illuminate/support', 'illuminate/translation', 'illuminate/validation', 'illuminate/view'], Illuminate\Foundation\Application::VERSION));
+            array_fill_keys(['illuminate/console', 'illuminate/http', 'illuminate/routing', 'illuminate/support', 'illuminate/translation', 'illuminate/validation', 'illuminate/view'], Illuminate\Foundation\Application::VERSION));
         require self::$base . '/vendor/autoload.php';
     }
 
@@ -125,6 +125,7 @@ final class LaravelPackageTest extends TestCase
     protected function tearDown(): void
     {
         Illuminate\Container\Container::setInstance(null);
+        Illuminate\Console\Application::forgetBootstrappers();
         Request::setTrustedProxies([], -1);
         putenv('PASSGATE_SITE_KEY');
         putenv('PASSGATE_TIMEOUT_MS');
@@ -178,7 +179,7 @@ final class LaravelPackageTest extends TestCase
         $table = shell_exec(escapeshellarg(getenv('PASSGATE_BIN') ?: REPO . '/target/debug/passgate') . ' options');
         $options = array_map(fn ($line) => strtok($line, ' '), array_values(array_filter(explode("\n", (string) $table))));
         $this->assertContains('fail_open_on_store_error', $options);
-        $this->assertSame($options, array_values(array_diff(array_keys($config), ['log', 'log_channel'])));
+        $this->assertSame($options, array_values(array_diff(array_keys($config), ['log', 'log_channel', 'on_outcome'])));
 
         // A value of the config reaches the verifier: a Turnstile verifier with its site key.
         $this->app['config']->set('passgate', ['provider' => 'turnstile', 'secret_key' => 'test-secret-key', 'site_key' => '1x00000000000000000000AA',
@@ -333,5 +334,38 @@ final class LaravelPackageTest extends TestCase
         $this->assertSame(1, substr_count($page, '<script nonce="vite-nonce">'));
         $this->assertSame(1, substr_count($page, '<script nonce="from-the-attribute">'));
         $this->assertStringNotContainsString('shared-nonce', $page);
+    }
+
+    public function testOnOutcomeFromTheConfigIsCalledAfterTheLogRecord(): void
+    {
+        // A class name (what config:cache can keep), made by the container.
+        $this->app['config']->set('passgate.on_outcome', PassgateTestOutcomeCounter::class);
+        $this->app->singleton(PassgateTestOutcomeCounter::class);
+        self::$emulator->script('pt_lpkg_hook', ['action' => 'login']);
+        $this->assertSame(200, $this->send('POST', '/login', ['captchala_token' => 'pt_lpkg_hook'])->getStatusCode());
+        $this->send('POST', '/login', ['captchala_token' => 'pt_lpkg_hook']);
+        // [code, log records written when it was called]
+        $this->assertSame([['passed', 1], ['replayed', 2]], $this->app->make(PassgateTestOutcomeCounter::class)->calls);
+    }
+
+    public function testArtisanPassgateDoctorChecksTheAppsConfiguration(): void
+    {
+        $artisan = new Illuminate\Console\Application($this->app, $this->app['events'], 'test');
+        $status = $artisan->call('passgate:doctor');
+        $text = $artisan->output();
+        $this->assertSame(0, $status, $text);
+        $this->assertMatchesRegularExpression('/^✓ keys +CaptchaLa accepted/m', $text);
+        $this->assertMatchesRegularExpression('/^    app_key +"test-app-key"  \[config\/passgate\.php\]$/m', $text);
+        $this->assertStringEndsWith("\n0 failed, 0 warning(s)\n", $text);
+
+        // A wrong secret: exit 1, the keys check failed, the secret nowhere.
+        $this->app['config']->set('passgate.app_secret', 'lpkg-secret-never-printed');
+        $this->assertSame(1, $artisan->call('passgate:doctor', ['--json' => true]));
+        $json = $artisan->output();
+        $report = json_decode($json, true, 512, JSON_THROW_ON_ERROR);
+        $this->assertFalse($report['ok']);
+        $this->assertSame('fail', array_column($report['checks'], 'status', 'name')['keys']);
+        $this->assertSame(1, $artisan->call('passgate:doctor'));
+        $this->assertStringNotContainsString('lpkg-secret-never-printed', $json . $artisan->output());
     }
 }

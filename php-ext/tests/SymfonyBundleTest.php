@@ -41,7 +41,7 @@ final class SymfonyBundleTest extends TestCase
         require self::$dir . '/vendor/autoload.php';
         require_once __DIR__ . '/fixtures/symfony/TestKernel.php';
         self::$emulator = new Emulator();
-        self::$kernel = new TestKernel(self::$dir, self::$emulator->options() + ['logger' => 'test.passgate_logger']);
+        self::$kernel = new TestKernel(self::$dir, self::$emulator->options() + ['logger' => 'test.passgate_logger', 'on_outcome' => 'test.outcome_counter']);
         self::$kernel->boot();
     }
 
@@ -224,12 +224,12 @@ final class SymfonyBundleTest extends TestCase
         $captchala = $this->verifierFrom(self::$emulator->options(['allow_degraded' => true, 'logger' => null]));
         $this->assertSame('captchala', $captchala->provider());
 
-        // Every option of the core's table (`passgate options`), and logger.
+        // Every option of the core's table (`passgate options`), logger and on_outcome.
         $table = shell_exec(escapeshellarg(getenv('PASSGATE_BIN') ?: REPO . '/target/debug/passgate') . ' options');
         $options = array_map(fn ($line) => strtok($line, ' '), array_values(array_filter(explode("\n", (string) $table))));
         $this->assertContains('fail_open_on_store_error', $options);
         $tree = (new Passgate\Symfony\DependencyInjection\Configuration())->getConfigTreeBuilder()->buildTree();
-        $this->assertEqualsCanonicalizing([...$options, 'logger'], array_keys($tree->getChildren()));
+        $this->assertEqualsCanonicalizing([...$options, 'logger', 'on_outcome'], array_keys($tree->getChildren()));
 
         // A misspelt option is the container's error, naming it.
         try {
@@ -245,5 +245,48 @@ final class SymfonyBundleTest extends TestCase
         $this->expectException(Passgate\ConfigException::class);
         $this->expectExceptionMessage('app_key');
         $this->verifierFrom(['provider' => 'turnstile', 'secret_key' => 's', 'app_key' => 'k', 'environment' => 'test', 'logger' => null]);
+    }
+
+    public function testOnOutcomeIsTheConfiguredServiceCalledAfterTheLogRecord(): void
+    {
+        $counter = self::$kernel->getContainer()->get('test.outcome_counter');
+        $counter->calls = [];
+        $this->logger()->records = [];
+        self::$emulator->script('pt_sf_hook', ['action' => 'login']);
+        $this->send('POST', '/en/form', ['form' => ['email' => 'ada@example.com'], 'captchala_token' => 'pt_sf_hook']);
+        // [code, log records written when it was called]
+        $this->assertSame([['passed', 1]], $counter->calls);
+        // A service that does not exist is the container's error.
+        $this->expectException(Symfony\Component\DependencyInjection\Exception\ServiceNotFoundException::class);
+        $this->verifierFrom(self::$emulator->options(['logger' => null, 'on_outcome' => 'no.such.service']));
+    }
+
+    public function testBinConsolePassgateDoctorChecksTheAppsConfiguration(): void
+    {
+        // The app's console (bin/console), which finds the command by its tag.
+        $console = new Symfony\Bundle\FrameworkBundle\Console\Application(self::$kernel);
+        $console->setAutoExit(false);
+        $tester = new Symfony\Component\Console\Tester\ApplicationTester($console);
+        $this->assertSame(0, $tester->run(['command' => 'passgate:doctor']), $tester->getDisplay());
+        $text = $tester->getDisplay();
+        $this->assertMatchesRegularExpression('/^✓ keys +CaptchaLa accepted/m', $text);
+        $this->assertMatchesRegularExpression('/^    app_key +"test-app-key"  \[config\/packages\/passgate\.yaml\]$/m', $text);
+        $this->assertStringEndsWith("\n0 failed, 0 warning(s)\n", $text);
+
+        // A wrong secret: exit 1, the keys check failed, the secret nowhere.
+        $builder = new ContainerBuilder();
+        $builder->registerExtension(new PassgateExtension());
+        $builder->loadFromExtension('passgate', self::$emulator->options(['app_secret' => 'sf-secret-never-printed', 'logger' => null]));
+        $builder->register('request_stack', RequestStack::class);
+        $builder->setAlias('test.passgate_doctor', Passgate\Symfony\Command\DoctorCommand::class)->setPublic(true);
+        $builder->compile();
+        $command = new Symfony\Component\Console\Tester\CommandTester($builder->get('test.passgate_doctor'));
+        $this->assertSame(1, $command->execute(['--json' => true]));
+        $json = $command->getDisplay();
+        $report = json_decode($json, true, 512, JSON_THROW_ON_ERROR);
+        $this->assertFalse($report['ok']);
+        $this->assertSame('fail', array_column($report['checks'], 'status', 'name')['keys']);
+        $this->assertSame(1, $command->execute([]));
+        $this->assertStringNotContainsString('sf-secret-never-printed', $json . $command->getDisplay());
     }
 }

@@ -46,4 +46,8 @@ return [
     // false: nowhere; true: the channel below, or the app's default one.
     'log' => true,
     'log_channel' => null,
+    // Called with each Passgate\Outcome after its log record (count it in your
+    // metrics): the name of an invokable class (made by the container), or
+    // [SomeClass::class, 'staticMethod']; a closure would stop config:cache.
+    'on_outcome' => null,
 ];

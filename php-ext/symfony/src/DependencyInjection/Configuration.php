@@ -8,7 +8,8 @@ use Symfony\Component\Config\Definition\ConfigurationInterface;
 /**
  * `passgate:` — the verifier's options (docs/configuration.md), each null
  * (not given: the extension reads its environment variable, or uses its
- * default) unless set, plus `logger`, the service each validation is logged to.
+ * default) unless set, plus `logger`, the service each validation is logged to,
+ * and `on_outcome`, the service each outcome is given to.
  */
 final class Configuration implements ConfigurationInterface
 {
@@ -39,6 +40,10 @@ final class Configuration implements ConfigurationInterface
             ->scalarNode('logger')
                 ->info('the id of the PSR-3 logger service each validation is logged to (info on a pass, warning on a failure); null: none')
                 ->defaultValue('logger')
+            ->end()
+            ->scalarNode('on_outcome')
+                ->info('the id of an invokable service called with each Passgate\\Outcome after its log record (count it in your metrics); null: none')
+                ->defaultNull()
             ->end();
         return $tree;
     }

@@ -2,11 +2,13 @@
 
 namespace Passgate\Symfony\DependencyInjection;
 
+use Passgate\Symfony\Command\DoctorCommand;
 use Passgate\Symfony\Form\CaptchaType;
 use Passgate\Symfony\Twig\PassgateTwigExtension;
 use Passgate\Symfony\Validator\CaptchaValidator;
 use Passgate\Symfony\WidgetRenderer;
 use Passgate\Verifier;
+use Symfony\Component\Console\Command\Command;
 use Symfony\Component\DependencyInjection\ContainerBuilder;
 use Symfony\Component\DependencyInjection\ContainerInterface;
 use Symfony\Component\DependencyInjection\Extension\Extension;
@@ -37,8 +39,17 @@ final class PassgateExtension extends Extension implements PrependExtensionInter
         if ($config['expected_hostnames'] !== []) {
             $options['expected_hostnames'] = $config['expected_hostnames'];
         }
+        if (class_exists(Command::class)) {
+            // The options as given, before the logger and on_outcome services join them.
+            $container->register(DoctorCommand::class, DoctorCommand::class)
+                ->setArguments([$options])
+                ->addTag('console.command', ['command' => 'passgate:doctor']);
+        }
         if ($config['logger'] !== null) {
             $options['logger'] = new Reference($config['logger'], ContainerInterface::NULL_ON_INVALID_REFERENCE);
+        }
+        if ($config['on_outcome'] !== null) {
+            $options['on_outcome'] = new Reference($config['on_outcome']);
         }
         // One verifier for the app, built when first used; autowired by its class.
         $container->register(Verifier::class, Verifier::class)->setArguments([$options]);
