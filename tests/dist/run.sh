@@ -77,6 +77,17 @@ print(v.validate("pt_dist_python").code, v.validate("pt_dist_python").code, t.va
 PY
 )
 expect "python: pip install of the wheel, then validate" "passed replayed passed" "$got"
+# The doctor from each installed package: exit 0 against the emulator.
+doctor_env=(env CAPTCHALA_APP_KEY=test-app-key CAPTCHALA_APP_SECRET=test-app-secret PASSGATE_API_BASE="$base" PASSGATE_ENVIRONMENT=development)
+doctor_ok() { # doctor_ok NAME COMMAND...: the JSON report says ok and the exit status is 0
+  local name=$1 out; shift
+  if out=$("$@" 2>"$work/doctor.err") && python3 -c 'import json, sys; sys.exit(0 if json.loads(sys.argv[1])["ok"] else 1)' "$out"; then
+    pass "$name"
+  else
+    fail "$name: $out $(cat "$work/doctor.err")"
+  fi
+}
+doctor_ok "python: python -m passgate doctor --json from the wheel" bare "${doctor_env[@]}" "$work/venv/bin/python" -m passgate doctor --json
 
 # --- The sdist builds where no wheel fits. That needs Rust (not bare), and a
 # target dir of its own so that nothing built from the checkout is reused
@@ -102,6 +113,9 @@ got=$(cd "$work/npm" && bare node -e '
   const t = new Verifier({ provider: "turnstile", secretKey: "test-secret-key", apiBase: process.argv[1], environment: "development" });
   (async () => console.log((await v.validate("pt_dist_node")).code, (await v.validate("pt_dist_node")).code, (await t.validate("dist-node")).code))();' "$base")
 expect "node: npm install of the tarballs (--ignore-scripts), then validate" "passed replayed passed" "$got"
+cd "$work/npm"
+doctor_ok "node: npx passgate doctor --json from the tarballs" bare "${doctor_env[@]}" npm_config_update_notifier=false npx --no-install passgate doctor --json
+cd "$root"
 if [ -e "$work/npm/node_modules/passgate/passgate.node" ]; then fail "node: the main package carries an addon"; else pass "node: the addon comes from @passgate/linux-x64-gnu"; fi
 got=$(cd "$work/npm" && rm -rf node_modules/@passgate && bare node -e 'try { require("passgate") } catch (e) { console.log(e.message) }')
 case "$got" in *"no prebuilt native addon for linux-x64-gnu"*"npm run build"*) pass "node: without the platform package, a clear message" ;; *) fail "node: without the platform package: $got" ;; esac
@@ -114,6 +128,7 @@ got=$(bare env GEM_HOME="$work/gems" ruby -e '
   t = Passgate::Verifier.new(provider: "turnstile", secret_key: "test-secret-key", api_base: ARGV[0], environment: "development")
   puts [v.validate("pt_dist_ruby").code, v.validate("pt_dist_ruby").code, t.validate("dist-ruby").code].join(" ")' "$base")
 expect "ruby: gem install --local of the platform gem, then validate" "passed replayed passed" "$got"
+doctor_ok "ruby: passgate-doctor --json from the platform gem" bare "${doctor_env[@]}" GEM_HOME="$work/gems" "$work/gems/bin/passgate-doctor" --json
 if find "$work/gems/extensions" -name 'passgate*' 2>/dev/null | grep -q .; then fail "ruby: something was compiled at install"; else pass "ruby: nothing compiled at install"; fi
 
 # --- PHP: the extension from the PIE archive, loaded with -d extension=.
@@ -124,6 +139,7 @@ got=$(bare php -n -d extension="$work/php/passgate.so" -r '
   $t = new Passgate\Verifier(["provider" => "turnstile", "secret_key" => "test-secret-key", "api_base" => $argv[1], "environment" => "development"]);
   echo $v->validate("pt_dist_php")->code, " ", $v->validate("pt_dist_php")->code, " ", $t->validate("dist-php")->code;' "$base")
 expect "php: the extension from the PIE archive, then validate" "passed replayed passed" "$got"
+doctor_ok "php: Passgate\\doctor() from the PIE archive's extension" bare "${doctor_env[@]}" php -n -d extension="$work/php/passgate.so" -r 'echo Passgate\doctor([], true);'
 got=$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["type"], d["php-ext"]["extension-name"], d["version"])' "$dist/php/composer.json")
 expect "php: composer.json is a PIE package" "php-ext passgate $version" "$got"
 
