@@ -25,7 +25,7 @@ RUBY_SRC := $(CORE_SRC) ruby/passgate.gemspec ruby/tools/vendor_core.rb \
 	$(shell find $(RUBY_EXT)/src ruby/lib ruby/exe -type f) $(RUBY_EXT)/Cargo.toml $(RUBY_EXT)/Cargo.lock $(RUBY_EXT)/extconf.rb
 PHP_SRC := $(CORE_SRC) php-ext/Cargo.toml $(shell find php-ext/src -type f)
 
-.PHONY: setup dist test-dist demo demo-rust demo-python demo-node demo-ruby demo-php test test-rust test-python test-node test-ruby test-php test-cross test-browser lint bench fuzz build python node ruby ruby-vendor php cli clean
+.PHONY: setup bench-setup dist test-dist demo demo-rust demo-python demo-node demo-ruby demo-php test test-rust test-python test-node test-ruby test-php test-cross test-browser lint bench fuzz build python node ruby ruby-vendor php cli clean
 
 ## Walk through the main failure modes against a local emulator: in Rust
 ## first (needs only cargo), then through the Python, Node, Ruby and PHP bindings.
@@ -159,10 +159,18 @@ lint: setup ruby-vendor
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	CARGO_TARGET_DIR=$(CURDIR)/$(EXT_TARGET) $(CARGO) clippy --manifest-path $(RUBY_EXT)/Cargo.toml -- -D warnings
 
-## Benchmarks (release build): local-check cost and validations/s vs. a
-## client-per-call baseline, medians and ratios from the same run.
-bench:
+## Benchmarks (release builds): the core's local checks and validations/s vs.
+## a client-per-call baseline; then through every binding against an nginx
+## upstream over TLS, next to wrk, plain clients and the peers of each
+## language (bench/run.py). Medians, and ratios from the same run.
+bench: bench-setup python node ruby php
 	$(CARGO) bench -p passgate-cli --bench passgate
+	$(VENV_PY) bench/run.py
+
+bench-setup: setup
+	@bash tools/setup.sh bench
+	$(VENV_PY) -m pip install -q -r bench/requirements.txt
+	cd bench/node && npm ci --no-audit --no-fund --loglevel=error
 
 ## Fuzz the parsers of untrusted input (nightly toolchain, cargo-fuzz):
 ## each target for FUZZ_RUNS executions; corpus and crashes stay in fuzz/.

@@ -17,6 +17,11 @@ packages=(make gcc clang libclang-dev ruby-dev ruby-rails puma ruby-rack-test ru
           chromium chromium-driver gettext
           php-symfony-framework-bundle php-symfony-twig-bundle php-symfony-twig-bridge php-symfony-form
           php-symfony-validator composer)
+# `tools/setup.sh bench` (make bench): the nginx upstream, wrk, perf, and the
+# peers users run today from Debian (google/recaptcha needs ext-curl).
+if [ "${1:-}" = bench ]; then
+  packages+=(nginx-light wrk linux-perf php-curl php-google-recaptcha ruby-recaptcha)
+fi
 # Node and a Python that can make venvs may come with the machine; else Debian's.
 command -v node >/dev/null || packages+=(nodejs npm)
 "${PYTHON:-python3}" -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
