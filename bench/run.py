@@ -118,6 +118,12 @@ def main() -> int:
                    "-d", f"openssl.cafile={upstream.ca}"]
             for group in ("passgate", "plain", "peers"):
                 client(*php, CLIENTS / "php_bench.php", config_json, group)
+        if "fpm" in only:
+            import fpm
+
+            for row in fpm.rows(upstream, SECRET, Row, args.wrk_seconds, min(args.rounds, 3)):
+                rows.append(row)
+                print(f"  {row.name:<44} {row.rate:>10,.0f}/s", file=sys.stderr, flush=True)
     report(rows, args, time.monotonic() - started)
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps([row.as_dict() for row in rows], indent=1))
