@@ -23,8 +23,10 @@ fn thousand_sequential_validations_use_one_connection() {
     assert_eq!(stats.connections_accepted, 1, "{stats:?}");
 }
 
+/// The blocking API runs on the calling thread's own runtime and pool, the
+/// async API on the shared one: one connection each, both reused.
 #[test]
-fn async_and_blocking_share_one_pool() {
+fn async_and_blocking_each_reuse_one_connection() {
     let mock = common::mock();
     let verifier = common::verifier(common::options_for(&mock.base_url));
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -37,9 +39,12 @@ fn async_and_blocking_share_one_pool() {
         };
         assert_eq!(outcome.expect("outcome").code, OutcomeCode::Passed);
     }
-    // Dropping the caller's runtime must not break the pool either.
+    // Dropping the caller's runtime must not break either pool.
     drop(runtime);
     let outcome = verifier.validate_blocking(ValidateRequest::new(Some("pt_mixed_after")));
     assert_eq!(outcome.expect("outcome").code, OutcomeCode::Passed);
-    assert_eq!(mock.stats().api_connections, 1);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let outcome = runtime.block_on(verifier.validate(ValidateRequest::new(Some("pt_mixed_async"))));
+    assert_eq!(outcome.expect("outcome").code, OutcomeCode::Passed);
+    assert_eq!(mock.stats().api_connections, 2);
 }

@@ -5,20 +5,28 @@
 //! `fork()`, and every call is bounded by a short timeout of its own so that
 //! a dead Redis costs `store_unavailable`, not a hang.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 
 use crate::forksafe::ForkSafeMutex;
 use crate::replay::{Claim, ReplayStore, StoreError, StoreFuture};
+use crate::runtime;
 
 /// Delete the key only while it still holds this claim's value.
 const RELEASE_SCRIPT: &str =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
 pub struct RedisStore {
-    client: redis::Client,
     prefix: String,
+    link: Arc<Link>,
+}
+
+/// The connection to Redis. Its background task runs on the shared runtime
+/// (see `runtime`), so every command is sent from there.
+struct Link {
+    client: redis::Client,
     timeout: Duration,
     /// The connection of this process (pid), made on first use.
     connection: ForkSafeMutex<Option<(u32, ConnectionManager)>>,
@@ -36,13 +44,31 @@ impl RedisStore {
     ) -> Result<Self, String> {
         let client = open_client(url, extra_ca_pem)?;
         Ok(RedisStore {
-            client,
             prefix: prefix.to_string(),
-            timeout,
-            connection: ForkSafeMutex::new(None),
+            link: Arc::new(Link {
+                client,
+                timeout,
+                connection: ForkSafeMutex::new(None),
+            }),
         })
     }
 
+    async fn run<T>(&self, command: redis::Cmd) -> Result<T, StoreError>
+    where
+        T: redis::FromRedisValue + Send + 'static,
+    {
+        let link = self.link.clone();
+        runtime::on_shared(async move { link.run(command).await })
+            .await
+            .map_err(StoreError)?
+    }
+
+    fn key(&self, fingerprint: &str) -> String {
+        format!("{}{fingerprint}", self.prefix)
+    }
+}
+
+impl Link {
     async fn connection(&self) -> Result<ConnectionManager, StoreError> {
         let pid = std::process::id();
         {
@@ -82,10 +108,6 @@ impl RedisStore {
         })
         .await
         .map_err(|_| StoreError("timed out".into()))?
-    }
-
-    fn key(&self, fingerprint: &str) -> String {
-        format!("{}{fingerprint}", self.prefix)
     }
 }
 

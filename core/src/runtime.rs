@@ -1,13 +1,28 @@
-//! One process-wide tokio runtime and pooled HTTP clients, created lazily
-//! and rebuilt in a child after `fork()`.
+//! Runtimes and pooled HTTP clients, created lazily and rebuilt in a child
+//! after `fork()`.
+//!
+//! Two kinds, for two kinds of caller:
+//! - A blocking caller (Python, Ruby and PHP release their lock and wait)
+//!   drives a current-thread runtime of its own thread, with that thread's
+//!   own pooled client: the request is written, awaited and read on the
+//!   calling thread. Handing it to an I/O thread and back cost two thread
+//!   wake-ups per validation, about half the time of a loopback call
+//!   (docs/benchmarks.md has the profile).
+//! - An async caller (Node's promises, Rust async code) spawns onto one
+//!   process-wide runtime with its own I/O thread and pooled clients. The
+//!   Redis connection lives there too, whoever calls: its background task
+//!   must keep running between calls.
 //!
 //! A forked child inherits the parent's runtime structures but not its
 //! threads, so using (or even dropping) them hangs. We remember the pid that
 //! built them; when it differs, the inherited copy is leaked on purpose and a
 //! fresh one is built.
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -74,14 +89,24 @@ pub(crate) fn runtime() -> std::io::Result<Arc<tokio::runtime::Runtime>> {
     }
 }
 
-/// The pooled client for `key` in this process.
+/// The pooled client for `key`: this thread's own while it drives its local
+/// runtime ([`block_on`]), else the process-wide one.
 pub(crate) fn client(key: &ClientKey) -> Result<reqwest::Client, String> {
+    if DRIVING.get() {
+        return local_client(key);
+    }
     let mut guard = lock_shared();
     current(&mut guard).map_err(|e| format!("runtime: {e}"))?;
     let shared = guard.as_mut().ok_or("runtime missing")?;
     if let Some(client) = shared.clients.get(key) {
         return Ok(client.clone());
     }
+    let client = build_client(key)?;
+    shared.clients.insert(key.clone(), client.clone());
+    Ok(client)
+}
+
+fn build_client(key: &ClientKey) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder()
         .connect_timeout(key.connect_timeout)
         .pool_idle_timeout(Duration::from_secs(90))
@@ -102,9 +127,7 @@ pub(crate) fn client(key: &ClientKey) -> Result<reqwest::Client, String> {
             reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("ca_file: {e}"))?;
         builder = builder.tls_certs_merge(certs);
     }
-    let client = builder.build().map_err(|e| format!("http client: {e}"))?;
-    shared.clients.insert(key.clone(), client.clone());
-    Ok(client)
+    builder.build().map_err(|e| format!("http client: {e}"))
 }
 
 /// `HTTPS_PROXY` (or `https_proxy`) for https:// URLs only, honouring
@@ -117,9 +140,92 @@ fn https_proxy_from_env() -> Option<reqwest::Proxy> {
     Some(proxy.no_proxy(reqwest::NoProxy::from_env()))
 }
 
-/// Run `future` on the shared runtime and wait for it from a plain thread.
-/// Returns `Err` with the panic message if the task panicked.
+/// A thread's own runtime and clients (for blocking callers), with the pid
+/// that built them.
+struct Local {
+    pid: u32,
+    runtime: Rc<tokio::runtime::Runtime>,
+    clients: HashMap<ClientKey, reqwest::Client>,
+}
+
+thread_local! {
+    static LOCAL: RefCell<Option<Local>> = const { RefCell::new(None) };
+    /// Whether this thread is inside `block_on` of its local runtime.
+    static DRIVING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// This thread's runtime, built (or rebuilt after a fork) when needed.
+fn local_runtime() -> std::io::Result<Rc<tokio::runtime::Runtime>> {
+    LOCAL.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let pid = std::process::id();
+        if slot.as_ref().is_some_and(|local| local.pid != pid) {
+            // Inherited through fork: its epoll and sockets are the parent's.
+            if let Some(inherited) = slot.take() {
+                std::mem::forget(inherited);
+            }
+        }
+        if slot.is_none() {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            *slot = Some(Local {
+                pid,
+                runtime: Rc::new(runtime),
+                clients: HashMap::new(),
+            });
+        }
+        match slot.as_ref() {
+            Some(local) => Ok(local.runtime.clone()),
+            None => Err(std::io::Error::other("runtime missing")),
+        }
+    })
+}
+
+fn local_client(key: &ClientKey) -> Result<reqwest::Client, String> {
+    LOCAL.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let local = slot.as_mut().ok_or("runtime missing")?;
+        if let Some(client) = local.clients.get(key) {
+            return Ok(client.clone());
+        }
+        let client = build_client(key)?;
+        local.clients.insert(key.clone(), client.clone());
+        Ok(client)
+    })
+}
+
+/// Run `future` to completion on this thread and return its output. Returns
+/// `Err` with a message if it panicked.
+///
+/// On a plain thread the future runs on the thread's own runtime (no hop to
+/// another thread). Inside an async context, or re-entered from the future
+/// itself, it goes to the shared runtime and this thread waits.
 pub(crate) fn block_on<F>(future: F) -> Result<F::Output, String>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    if DRIVING.get() || tokio::runtime::Handle::try_current().is_ok() {
+        return block_on_shared(future);
+    }
+    let runtime = local_runtime().map_err(|e| format!("runtime: {e}"))?;
+    DRIVING.set(true);
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(future)));
+    DRIVING.set(false);
+    result.map_err(|_| {
+        // Whatever the panic left half-done stays with the old runtime.
+        LOCAL.with(|cell| {
+            if let Some(local) = cell.borrow_mut().take() {
+                std::mem::forget(local);
+            }
+        });
+        "validation task panicked".to_string()
+    })
+}
+
+/// Run `future` on the shared runtime and wait for it from this thread.
+fn block_on_shared<F>(future: F) -> Result<F::Output, String>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -133,6 +239,21 @@ where
     // runtime went away): never hang on it.
     rx.recv()
         .map_err(|_| "validation task panicked".to_string())
+}
+
+/// Await `future` on the shared runtime: directly when already there, else
+/// spawned onto it (from a thread driving its local runtime). For work whose
+/// background tasks must outlive the call, such as the Redis connection.
+pub(crate) async fn on_shared<F>(future: F) -> Result<F::Output, String>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    if DRIVING.get() {
+        spawn(future).await
+    } else {
+        Ok(future.await)
+    }
 }
 
 /// Run `future` on the shared runtime and await it from any executor.
