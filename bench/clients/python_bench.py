@@ -37,32 +37,37 @@ def token(row: str, round_no: int, i: int) -> str:
 
 
 def timed(name: str, in_flight: int, work, calls: int = CALLS) -> None:
-    """Run `work(token)` `calls` times with `in_flight` threads, ROUNDS times."""
-    seconds, cpu_s = [], []
-    accepted_before = accepts()
-    for round_no in range(ROUNDS):
-        per_thread = calls // in_flight
-        barrier = threading.Barrier(in_flight + 1)
-        failures = []
+    """Run `work(token)` `calls` times over `in_flight` threads, ROUNDS times.
+    The threads live for every round, as a server's worker threads do."""
+    per_thread = calls // in_flight
+    start = threading.Barrier(in_flight + 1)
+    done = threading.Barrier(in_flight + 1)
+    failures = []
 
-        def loop(worker: int) -> None:
-            barrier.wait()
+    def loop(worker: int) -> None:
+        for round_no in range(ROUNDS):
+            start.wait()
             for i in range(per_thread):
                 if not work(token(name, round_no, worker * per_thread + i)):
                     failures.append(i)
+            done.wait()
 
-        threads = [threading.Thread(target=loop, args=(w,)) for w in range(in_flight)]
-        for thread in threads:
-            thread.start()
+    threads = [threading.Thread(target=loop, args=(w,), daemon=True) for w in range(in_flight)]
+    for thread in threads:
+        thread.start()
+    seconds, cpu_s = [], []
+    accepted_before = accepts()
+    for _ in range(ROUNDS):
         cpu_before = cpu()
         started = time.perf_counter()
-        barrier.wait()
-        for thread in threads:
-            thread.join()
+        start.wait()
+        done.wait()
         seconds.append(time.perf_counter() - started)
         cpu_s.append(cpu() - cpu_before)
-        if failures:
-            raise SystemExit(f"{name}: {len(failures)} validations did not pass")
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise SystemExit(f"{name}: {len(failures)} validations did not pass")
     # Minus the status request of the second reading.
     connections = accepts() - accepted_before - 1
     print(json.dumps({"row": name, "calls": per_thread * in_flight, "seconds": seconds, "cpu_s": cpu_s,

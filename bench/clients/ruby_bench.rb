@@ -25,33 +25,39 @@ def token(row, round, i)
   format("bench-%s-%d-%08d-0123456789abcdefghijklmnopqrstuvwxyz", row.tr(" ", "-"), round, i)
 end
 
-# `work.call(token)` `calls` times with `in_flight` threads, ROUNDS times.
-# `setup` makes each thread's own state (a connection), passed to `work`.
+# `work.call(token, state)` `calls` times over `in_flight` threads, ROUNDS
+# times. The threads live for every round, as a server's worker threads do;
+# `setup` makes each thread's own state (a connection).
 def timed(name, in_flight, calls: CALLS, setup: -> {}, &work)
   per_thread = calls / in_flight
+  starts = Array.new(in_flight) { Queue.new }
+  done = Queue.new
+  failures = Queue.new
+  threads = Array.new(in_flight) do |t|
+    Thread.new do
+      state = setup.call
+      ROUNDS.times do |round|
+        starts[t].pop
+        per_thread.times do |i|
+          failures << i unless work.call(token(name, round, t * per_thread + i), state)
+        end
+        done << t
+      end
+    end
+  end
   seconds = []
   cpu = []
   before = accepts
-  ROUNDS.times do |round|
-    states = Array.new(in_flight) { setup.call }
-    failures = Queue.new
-    gate = Queue.new
-    threads = Array.new(in_flight) do |t|
-      Thread.new do
-        gate.pop
-        per_thread.times do |i|
-          failures << i unless work.call(token(name, round, t * per_thread + i), states[t])
-        end
-      end
-    end
+  ROUNDS.times do
     cpu_before = cpu_seconds
     started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
-    in_flight.times { gate << :go }
-    threads.each(&:join)
+    starts.each { |queue| queue << :go }
+    in_flight.times { done.pop }
     seconds << Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
     cpu << cpu_seconds - cpu_before
-    abort "#{name}: #{failures.size} validations did not pass" unless failures.empty?
   end
+  threads.each(&:join)
+  abort "#{name}: #{failures.size} validations did not pass" unless failures.empty?
   connections = accepts - before - 1
   puts JSON.generate(row: name, calls: per_thread * in_flight, seconds: seconds, cpu_s: cpu, connections: connections)
   $stdout.flush
