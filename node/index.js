@@ -152,7 +152,7 @@ class Verifier {
   async validate(token, options) {
     const checked = checkToken(token);
     const fields = checkFields('options', options, VALIDATE_FIELDS);
-    const outcome = new Outcome(unwrap(await this.#native.validate(checked, fields)));
+    const outcome = new Outcome(unwrap(JSON.parse(await this.#native.validate(checked, fields))));
     this.#log(outcome);
     this.#notify(outcome);
     return outcome;

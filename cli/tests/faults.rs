@@ -201,9 +201,36 @@ fn internal_error_is_an_error_and_the_process_lives_on() {
         .block_on(verifier.validate(ValidateRequest::new(Some("pt_test_internal_error"))))
         .expect_err("async too");
     assert!(matches!(err, passgate_core::Error::Internal(_)), "{err:?}");
-    // The shared runtime survived both panics.
+    // validate_then hands the panic to its callback, on the core's thread.
+    let verifier = test_mode();
+    let (sender, answers) = std::sync::mpsc::channel();
+    for token in ["pt_test_internal_error", "pt_test_passed"] {
+        let sender = sender.clone();
+        verifier.validate_then(ValidateRequest::new(Some(token)), move |result| {
+            let _ = sender.send(result.map(|outcome| outcome.code));
+        });
+    }
+    let mut results: Vec<_> = (0..2)
+        .map(|_| {
+            answers
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .expect("an answer")
+        })
+        .collect();
+    results.sort_by_key(|r| r.is_ok());
+    assert!(
+        matches!(results[0], Err(passgate_core::Error::Internal(_))),
+        "{results:?}"
+    );
+    assert!(matches!(results[1], Ok(OutcomeCode::Passed)), "{results:?}");
+    // The runtimes survived every panic: the thread's own and the shared one.
+    let verifier = test_mode();
     let outcome = verifier
         .validate_blocking(ValidateRequest::new(Some("pt_test_passed")))
         .expect("outcome");
     assert_eq!(outcome.code, OutcomeCode::Passed);
+    let outcome = runtime
+        .block_on(verifier.validate(ValidateRequest::new(Some("pt_test_expired"))))
+        .expect("outcome");
+    assert_eq!(outcome.code, OutcomeCode::Expired);
 }

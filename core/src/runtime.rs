@@ -256,6 +256,46 @@ where
     }
 }
 
+/// Run `future` on the shared runtime and hand its output (or the message
+/// of its panic) to `done` there, on the runtime's thread. For hosts with an
+/// event loop of their own (Node): nothing waits, so no thread is woken but
+/// the one the answer arrives on and the host's.
+pub(crate) fn spawn_then<F, D>(future: F, done: D)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    D: FnOnce(Result<F::Output, String>) + Send + 'static,
+{
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(e) => return done(Err(format!("runtime: {e}"))),
+    };
+    runtime.spawn(async move {
+        let output = CatchUnwind(std::pin::pin!(future)).await;
+        done(output.map_err(|_| "validation task panicked".to_string()));
+    });
+}
+
+/// A future's output, or its panic caught (as `JoinHandle` reports one).
+struct CatchUnwind<F>(F);
+
+impl<F: Future + Unpin> Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = &mut self.0;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| std::pin::Pin::new(inner).poll(context)))
+        {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(output)) => std::task::Poll::Ready(Ok(output)),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
+        }
+    }
+}
+
 /// Run `future` on the shared runtime and await it from any executor.
 pub(crate) async fn spawn<F>(future: F) -> Result<F::Output, String>
 where

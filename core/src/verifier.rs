@@ -225,6 +225,22 @@ impl Verifier {
             .map_err(Error::Internal)
     }
 
+    /// `validate` without awaiting: the answer is handed to `done` on the
+    /// core's I/O thread. For hosts with an event loop of their own (Node
+    /// resolves its promise from there), saving the hop through another
+    /// executor. Only a caught panic is an `Err`.
+    pub fn validate_then(
+        &self,
+        request: ValidateRequest,
+        done: impl FnOnce(Result<Outcome, Error>) + Send + 'static,
+    ) {
+        let inner = self.inner.clone();
+        runtime::spawn_then(
+            async move { validate::run(&inner, request).await },
+            move |result| done(result.map_err(Error::Internal)),
+        );
+    }
+
     /// `validate` for callers that are not async (bindings releasing their
     /// interpreter lock, scripts). Must not be called from inside an async
     /// task: it blocks the thread until the answer is in.
