@@ -134,8 +134,8 @@ def report(rows: list, args, elapsed: float) -> None:
     from targets import table
 
     print(table(rows))
-    print(f"\n{args.rounds} rounds of {args.calls} validations per row (medians); wrk {args.wrk_seconds} s per round;"
-          f" took {elapsed:.0f} s")
+    print(f"\nMedians of {args.rounds} rounds of {args.calls} validations per row; the wrk and php-fpm rows:"
+          f" {min(args.rounds, 3)} rounds of {args.wrk_seconds} s. Took {elapsed:.0f} s.")
 
 
 if __name__ == "__main__":
