@@ -128,7 +128,10 @@ fn timed_blocking(config: &Config, name: &str, work: impl Fn(String) -> bool) {
         let cpu_before = cpu_seconds();
         let started = Instant::now();
         for i in 0..config.calls {
-            assert!(work(token(name, round, i)), "{name}: a validation did not pass");
+            assert!(
+                work(token(name, round, i)),
+                "{name}: a validation did not pass"
+            );
         }
         seconds.push(started.elapsed().as_secs_f64());
         cpu.push(cpu_seconds() - cpu_before);
@@ -176,8 +179,8 @@ fn verifier(config: &Config, provider: &str) -> Verifier {
     .expect("verifier")
 }
 
-/// 8 and 64 validations in flight through the async API (spawned onto the
-/// core's runtime), as Node's promises make them.
+/// Through the async API (spawned onto the core's runtime), as Node's
+/// promises make them: sequential, then 8 and 64 in flight.
 async fn passgate_async_rows(config: &Config) {
     let verifier = verifier(config, "recaptcha");
     let validate = move |token: String| {
@@ -189,14 +192,15 @@ async fn passgate_async_rows(config: &Config) {
         }
     };
     assert!(validate(token("warm-up", 0, 1)).await, "warm-up");
-    for in_flight in [8, 64] {
-        timed(
-            config,
-            &format!("rust passgate {in_flight}"),
-            in_flight,
-            validate.clone(),
-        )
-        .await;
+    // `async 1`: sequential through the async API, which hops to the
+    // core's I/O thread and back; next to `rust passgate 1` it shows what
+    // the hop costs, in the same run.
+    for in_flight in [1, 8, 64] {
+        let name = match in_flight {
+            1 => "rust passgate async 1".to_string(),
+            n => format!("rust passgate {n}"),
+        };
+        timed(config, &name, in_flight, validate.clone()).await;
     }
 }
 
