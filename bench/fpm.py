@@ -21,7 +21,7 @@ import time
 import urllib.error
 import urllib.request
 
-from upstream import free_port
+from upstream import free_port, make_temp_dirs, temp_paths
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PAGES = ROOT / "bench" / "fpm"
@@ -60,11 +60,7 @@ events {{ worker_connections 1024; }}
 http {{
     access_log off;
     keepalive_requests 100000000;
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
+{temp_paths}
     server {{
         listen 127.0.0.1:{port};
         location = /ping {{ return 200 'pong'; }}
@@ -107,13 +103,13 @@ class FpmFront:
     def __init__(self, base: str, ca: str, secret: str):
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="passgate-bench-fpm-"))
         self.dir.chmod(0o755)  # nobody (the front's workers) must reach the socket
-        for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (self.dir / sub).mkdir()
+        make_temp_dirs(self.dir)
         self.port = free_port()
         self.fpm = None
         (self.dir / "fpm.conf").write_text(FPM_CONF.format(
             dir=self.dir, workers=WORKERS, extension=EXTENSION, ca=ca, base=base, secret=secret))
-        (self.dir / "nginx.conf").write_text(FRONT_CONF.format(dir=self.dir, port=self.port, pages=PAGES))
+        front = FRONT_CONF.format(dir=self.dir, port=self.port, pages=PAGES, temp_paths=temp_paths(self.dir))
+        (self.dir / "nginx.conf").write_text(front)
         (self.dir / "requests.lua").write_text(WRK_SCRIPT)
         try:
             # -R: allowed to run as root (the bench runs as whoever runs make).

@@ -17,6 +17,23 @@ import urllib.request
 SITEVERIFY_OK = '{"success":true,"challenge_ts":"$time_iso8601","hostname":"localhost"}'
 CAPTCHALA_OK = '{"code":0,"msg":"ok","data":{"valid":true}}'
 
+# Where an nginx run by the bench keeps its temporary files: a directory of
+# the run's own (Debian's defaults are root-owned system paths).
+TEMP_DIRS = ("body", "proxy", "fastcgi", "uwsgi", "scgi")
+
+
+def temp_paths(directory) -> str:
+    """The http-block lines placing nginx's temporary files in `directory`,
+    whose sub-directories `make_temp_dirs` created."""
+    return "\n".join(f"    {'client_body' if sub == 'body' else sub}_temp_path {directory}/{sub};"
+                     for sub in TEMP_DIRS)
+
+
+def make_temp_dirs(directory: pathlib.Path) -> None:
+    for sub in TEMP_DIRS:
+        (directory / sub).mkdir()
+
+
 NGINX_CONF = """
 worker_processes {workers};
 pid {dir}/nginx.pid;
@@ -28,11 +45,7 @@ http {{
     keepalive_requests 100000000;
     keepalive_timeout 300s;
     client_body_buffer_size 16k;
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
+{temp_paths}
     server {{
         listen 127.0.0.1:{port} ssl;
         {listen_443}
@@ -91,8 +104,7 @@ class Upstream:
 
     def __init__(self, workers: int = 1, extra: str = "", listen_443: bool = True):
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="passgate-bench-"))
-        for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (self.dir / sub).mkdir()
+        make_temp_dirs(self.dir)
         make_ca(self.dir)
         self.port = free_port()
         self.status_port = free_port()
@@ -102,7 +114,7 @@ class Upstream:
         conf = NGINX_CONF.format(
             workers=workers, dir=self.dir, port=self.port, status_port=self.status_port,
             listen_443="listen 127.0.0.1:443 ssl;" if self.has_443 else "",
-            captchala=CAPTCHALA_OK, siteverify=SITEVERIFY_OK, extra=extra)
+            captchala=CAPTCHALA_OK, siteverify=SITEVERIFY_OK, extra=extra, temp_paths=temp_paths(self.dir))
         (self.dir / "nginx.conf").write_text(conf)
         subprocess.run(["nginx", "-c", str(self.dir / "nginx.conf"), "-e", str(self.dir / "error.log")],
                        check=True)
