@@ -64,6 +64,11 @@ fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no check {name} in {report:#}"))
 }
 
+/// A string field of a check (summary, advice, status), empty when absent.
+fn field<'a>(value: &'a Value, name: &str) -> &'a str {
+    value[name].as_str().unwrap_or_default()
+}
+
 fn status(report: &Value, name: &str) -> String {
     check(report, name)["status"]
         .as_str()
@@ -86,7 +91,7 @@ fn a_working_captchala_set_up_passes_every_check() {
         .as_array()
         .expect("checks")
         .iter()
-        .map(|c| c["name"].as_str().unwrap_or_default())
+        .map(|c| field(c, "name"))
         .collect();
     assert_eq!(
         names,
@@ -102,10 +107,7 @@ fn a_working_captchala_set_up_passes_every_check() {
         assert_eq!(c["status"], "pass", "{c:#}");
     }
     let configuration = check(&report, "configuration");
-    assert!(configuration["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("development"));
+    assert!(field(configuration, "summary").contains("development"));
     let details = configuration["details"].to_string();
     assert!(details.contains("******** (set)"), "{details}");
     assert!(
@@ -173,11 +175,8 @@ fn a_wrong_siteverify_secret_fails_the_keys_check() {
     assert_eq!(report["ok"], false);
     let keys = check(&report, "keys");
     assert_eq!(keys["status"], "fail", "{keys:#}");
-    assert!(keys["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("invalid-input-secret"));
-    let advice = keys["advice"].as_str().unwrap_or_default();
+    assert!(field(keys, "summary").contains("invalid-input-secret"));
+    let advice = field(keys, "advice");
     assert!(advice.contains("another site or environment"), "{advice}");
 
     // A secret shaped like a Turnstile site key: probably swapped.
@@ -249,14 +248,8 @@ fn swapped_captchala_keys_fail_the_keys_check() {
     assert_eq!(output.status.code(), Some(1), "{report:#}");
     let keys = check(&report, "keys");
     assert_eq!(keys["status"], "fail", "{keys:#}");
-    assert!(keys["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("invalid_app_key"));
-    assert!(keys["advice"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("swapped"));
+    assert!(field(keys, "summary").contains("invalid_app_key"));
+    assert!(field(keys, "advice").contains("swapped"));
     // The connection itself was fine.
     assert_eq!(status(&report, "connection"), "pass");
 }
@@ -273,11 +266,8 @@ fn an_untrusted_certificate_fails_with_the_ca_file_advice_and_ca_file_fixes_it()
     assert_eq!(output.status.code(), Some(1), "{report:#}");
     let connection = check(&report, "connection");
     assert_eq!(connection["status"], "fail", "{connection:#}");
-    assert!(connection["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("not trusted"));
-    let advice = connection["advice"].as_str().unwrap_or_default();
+    assert!(field(connection, "summary").contains("not trusted"));
+    let advice = field(connection, "advice");
     assert!(
         advice.contains("ca_file") && advice.contains("PASSGATE_CA_FILE"),
         "{advice}"
@@ -409,10 +399,7 @@ fn a_closed_api_port_fails_the_connection_check() {
     assert_eq!(output.status.code(), Some(1), "{report:#}");
     let connection = check(&report, "connection");
     assert_eq!(connection["status"], "fail", "{connection:#}");
-    assert!(connection["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("TCP"));
+    assert!(field(connection, "summary").contains("TCP"));
 }
 
 #[test]
@@ -449,17 +436,8 @@ fn a_skewed_provider_date_warns_but_does_not_fail() {
     assert_eq!(output.status.code(), Some(0), "{report:#}");
     let clock = check(&report, "clock");
     assert_eq!(clock["status"], "warn", "{clock:#}");
-    assert!(
-        clock["summary"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("ahead"),
-        "{clock:#}"
-    );
-    assert!(
-        clock["advice"].as_str().unwrap_or_default().contains("NTP"),
-        "{clock:#}"
-    );
+    assert!(field(clock, "summary").contains("ahead"), "{clock:#}");
+    assert!(field(clock, "advice").contains("NTP"), "{clock:#}");
 
     // Within clock_skew_s / 2: no warning.
     let near = common::MockProcess::spawn(&["--date-skew-s=5"]);
@@ -479,10 +457,7 @@ fn redis_down_fails_the_replay_store_check() {
     assert_eq!(output.status.code(), Some(1), "{report:#}");
     let store = check(&report, "replay_store");
     assert_eq!(store["status"], "fail", "{store:#}");
-    assert!(store["advice"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("PASSGATE_REPLAY_STORE"));
+    assert!(field(store, "advice").contains("PASSGATE_REPLAY_STORE"));
     // The keys check does not depend on the store.
     assert_eq!(status(&report, "keys"), "pass");
 }
@@ -519,7 +494,7 @@ fn a_bad_setting_is_a_failed_configuration_check_naming_it() {
     assert_eq!(output.status.code(), Some(1), "{report:#}");
     let configuration = check(&report, "configuration");
     assert_eq!(configuration["status"], "fail");
-    let summary = configuration["summary"].as_str().unwrap_or_default();
+    let summary = field(configuration, "summary");
     assert!(
         summary.contains("timeout_ms") && summary.contains("PASSGATE_TIMEOUT_MS"),
         "{summary}"
@@ -566,7 +541,7 @@ fn test_mode_skips_the_network_and_test_secrets_in_production_fail() {
     assert_eq!(output.status.code(), Some(1), "{report:#}");
     let configuration = check(&report, "configuration");
     assert_eq!(configuration["status"], "fail");
-    let summary = configuration["summary"].as_str().unwrap_or_default();
+    let summary = field(configuration, "summary");
     assert!(
         summary.contains("secret_key") && summary.contains("test secret"),
         "{summary}"
